@@ -1,0 +1,530 @@
+// rdpscope command line: analyze capture files, capture live, explain Windows client codes,
+// list the diagnosis rules. Product output goes to stdout or --output; diagnostics to stderr.
+#include <pwd.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "capture/packet_source.h"
+#include "engine/analyzer.h"
+#include "engine/keystore.h"
+#include "output/html_writer.h"
+#include "output/json_writer.h"
+#include "output/pcapng_annotator.h"
+#include "output/summary.h"
+#include "output/text_writer.h"
+#include "rules/attempts.h"
+#include "rules/engine.h"
+#include "rules/explain.h"
+#include "rules/rule_set.h"
+
+#ifndef RDPSCOPE_VERSION
+#define RDPSCOPE_VERSION "0.1.0"
+#endif
+#ifndef RDPSCOPE_DEFAULT_CAPTURE
+#define RDPSCOPE_DEFAULT_CAPTURE ""
+#endif
+
+namespace po = boost::program_options;
+using namespace rdpscope;
+
+namespace {
+
+// Exit codes (documented in --help and README).
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 1;
+constexpr int kExitInput = 2;    // capture file unreadable / not a capture
+constexpr int kExitCapture = 3;  // live capture: interface, permission or filter problem
+constexpr int kExitConfig = 4;   // key log, RSA key or rules file unusable
+constexpr int kExitOutput = 5;   // output file cannot be written
+constexpr int kExitPartial = 6;  // capture file damaged mid-way: what was read is reported
+
+std::atomic<bool> g_stop{false};
+capture::PacketSource* g_source = nullptr;
+
+void onSignal(int) {
+  g_stop = true;
+  if (g_source != nullptr) {
+    g_source->breakLoop();
+  }
+}
+
+const char* kUsage = R"(rdpscope - explains why Remote Desktop (RDP) connections fail, from packet captures
+
+Usage:
+  rdpscope analyze [FILE...] [options]   analyze pcap/pcapng files (merged by time); with no FILE,
+                                          a bundled sample capture
+  rdpscope live -i IFACE [options]       capture live and report each connection as it ends
+  rdpscope explain CODE [--extended X]   what a Remote Desktop client error code means
+  rdpscope rules [--rules FILE]          list the diagnosis rules
+  rdpscope --version | --help
+
+Examples:
+  rdpscope analyze capture.pcapng
+  rdpscope analyze a.pcap b.pcap --format json --output result.jsonl
+  rdpscope analyze rdp.pcap --keylog sslkeys.log --only-failed
+  rdpscope analyze rdp.pcap --format html --output report.html
+  sudo rdpscope live -i eth0 --duration 60
+  rdpscope explain 0x904 --extended 0x7
+
+Exit codes:
+  0 success   1 usage error   2 unreadable capture file   3 live capture failed (interface,
+  permission, filter)   4 key log / RSA key / rules file unusable   5 output file not writable
+  6 capture file damaged part-way (everything before the damage was analysed and reported)
+)";
+
+struct CliOptions {
+  std::string command;
+  std::vector<std::string> files;
+  std::string format = "text";
+  std::string output;
+  std::string color = "auto";
+  bool brief = false;
+  std::optional<std::uint64_t> connection;
+  bool only_failed = false;
+  std::string server;
+  std::string write_annotated;
+  std::string keylog;
+  std::string rsa_key;
+  std::string rules_file;
+  std::vector<std::uint16_t> ports;
+  bool redact = false;
+  bool verbose = false;
+  bool progress = true;
+  std::size_t max_flows = limits::kDefaultMaxFlows;
+  // live
+  std::string interface;
+  std::string filter;
+  double duration = 0;
+  std::uint64_t count = 0;
+  int snaplen = 262144;
+  bool no_promisc = false;
+  int buffer_mb = 16;
+  std::string drop_user;
+  // explain
+  std::string code;
+  std::string extended;
+};
+
+int fail(int code, const std::string& message) {
+  std::cerr << "rdpscope: " << message << '\n';
+  return code;
+}
+
+bool wanted(const model::Connection& c, const CliOptions& o) {
+  if (o.connection && c.id != *o.connection) {
+    return false;
+  }
+  if (o.only_failed && c.outcome != "failed") {
+    return false;
+  }
+  if (!o.server.empty() && c.server.ip != o.server) {
+    return false;
+  }
+  return true;
+}
+
+// Drops root after the capture handle is open (as tcpdump -Z does).
+std::string dropPrivileges(const std::string& user) {
+  if (geteuid() != 0) {
+    return {};
+  }
+  const std::string name = user.empty() ? "nobody" : user;
+  struct passwd* pw = getpwnam(name.c_str());
+  if (pw == nullptr) {
+    return "cannot drop privileges: no user '" + name + "'";
+  }
+  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+      setuid(pw->pw_uid) != 0) {
+    return "cannot drop privileges to '" + name + "'";
+  }
+  spdlog::info("dropped privileges to user {}", name);
+  return {};
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+  void update(const capture::PacketSource& src, const engine::Analyzer& a, bool force = false) {
+    if (!enabled_) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(250)) {
+      return;
+    }
+    last_ = now;
+    const double total = static_cast<double>(src.bytesTotal());
+    const double done = static_cast<double>(src.bytesRead());
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double frac = total > 0 ? done / total : 0;
+    const double eta = frac > 0.01 ? elapsed * (1 - frac) / frac : 0;
+    std::fprintf(stderr, "\r[%-30s] %5.1f%%  %.1f/%.1f MB  %llu packets  %llu connections  ETA %.0fs ",
+                 std::string(static_cast<std::size_t>(frac * 30), '#').c_str(), frac * 100,
+                 done / 1e6, total / 1e6, static_cast<unsigned long long>(a.stats().packets),
+                 static_cast<unsigned long long>(a.stats().connections + a.openFlows()), eta);
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) {
+      std::fprintf(stderr, "\r%100s\r", "");
+    }
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int runAnalysis(CliOptions& o) {
+  // Configuration first: a bad key or rules file is reported before any work is done.
+  auto rules = o.rules_file.empty() ? rules::loadDefaultRules() : rules::loadRulesFile(o.rules_file);
+  if (!rules) {
+    return fail(kExitConfig, rules.error());
+  }
+  std::unique_ptr<engine::KeyStore> keys;
+  if (o.keylog.empty()) {
+    if (const char* env = std::getenv("SSLKEYLOGFILE"); env != nullptr && *env != '\0') {
+      o.keylog = env;
+    }
+  }
+  if (!o.keylog.empty() || !o.rsa_key.empty()) {
+    auto loaded = engine::KeyStore::load(o.keylog, o.rsa_key);
+    if (!loaded.store) {
+      return fail(kExitConfig, loaded.error);
+    }
+    for (const auto& w : loaded.warnings) {
+      spdlog::warn("{}", w);
+    }
+    keys = std::move(loaded.store);
+  }
+
+  // Open the input.
+  std::unique_ptr<capture::PacketSource> source;
+  if (o.command == "live") {
+    capture::LiveOptions lo;
+    lo.interface = o.interface;
+    lo.filter = o.filter.empty() ? capture::defaultLiveFilter(o.ports) : o.filter;
+    lo.snaplen = o.snaplen;
+    lo.promiscuous = !o.no_promisc;
+    lo.buffer_size_mb = o.buffer_mb;
+    auto opened = capture::openLive(lo);
+    if (!opened.source) {
+      return fail(kExitCapture, opened.error);
+    }
+    source = std::move(opened.source);
+    if (auto err = dropPrivileges(o.drop_user); !err.empty()) {
+      return fail(kExitCapture, err);
+    }
+  } else {
+    if (o.files.empty()) {
+      o.files.push_back(RDPSCOPE_DEFAULT_CAPTURE);
+      spdlog::info("no capture given: analysing the bundled sample {}", o.files.back());
+    }
+    auto opened = capture::openFiles(o.files);
+    if (!opened.source) {
+      return fail(kExitInput, opened.error);
+    }
+    source = std::move(opened.source);
+  }
+
+  // Output after privileges are dropped, so files are not owned by root.
+  std::ofstream file_out;
+  std::ostream* out = &std::cout;
+  if (!o.output.empty()) {
+    file_out.open(o.output, std::ios::out | std::ios::trunc);
+    if (!file_out) {
+      return fail(kExitOutput, "cannot write output file '" + o.output + "': " + std::strerror(errno));
+    }
+    out = &file_out;
+  }
+  const bool color = o.color == "always" || (o.color == "auto" && o.output.empty() &&
+                                               isatty(STDOUT_FILENO) && o.format == "text");
+  const bool live = o.command == "live";
+  const bool stream_json = o.format == "json" && !live;
+
+  std::vector<model::Connection> conns;
+  std::uint64_t next_id = 1;
+  auto on_connection = [&](model::Connection&& c) {
+    rules::diagnose(c, *rules);
+    conns.push_back(std::move(c));
+  };
+  (void)stream_json;
+
+  engine::AnalyzerOptions ao;
+  ao.extra_ports = o.ports;
+  ao.keys = keys.get();
+  ao.redact_identities = o.redact;
+  ao.max_flows = o.max_flows;
+  engine::Analyzer analyzer(ao, on_connection);
+
+  g_source = source.get();
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+
+  ProgressBar progress(o.progress && !live);
+  const auto started = std::chrono::steady_clock::now();
+  capture::RawPacket pkt;
+  std::size_t printed = 0;
+  while (!g_stop && source->next(pkt)) {
+    analyzer.onPacket(pkt);
+    if ((analyzer.stats().packets & 0xFFF) == 0) {
+      progress.update(*source, analyzer);
+    }
+    if (live) {
+      if (o.count > 0 && analyzer.stats().packets >= o.count) {
+        break;
+      }
+      if (o.duration > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                          started).count() >= o.duration) {
+        break;
+      }
+      // Live: print each connection as soon as it is finished.
+      for (; printed < conns.size(); ++printed) {
+        auto& c = conns[printed];
+        c.id = next_id++;
+        if (o.format == "json") {
+          output::writeJsonLine(*out, c, o.redact);
+        } else if (o.format == "text") {
+          output::TextOptions to{color, o.brief, o.redact};
+          output::writeText(*out, {c}, output::Summary{}, to);
+        }
+        out->flush();
+      }
+    }
+  }
+  progress.clear();
+  const std::string read_error = source->error();
+  analyzer.finish();
+
+  // Deterministic order: first packet time, then 5-tuple.
+  std::vector<model::Connection> rest(std::make_move_iterator(conns.begin() + static_cast<std::ptrdiff_t>(printed)),
+                                      std::make_move_iterator(conns.end()));
+  conns.erase(conns.begin() + static_cast<std::ptrdiff_t>(printed), conns.end());
+  std::stable_sort(rest.begin(), rest.end(), [](const model::Connection& a, const model::Connection& b) {
+    return std::tie(a.start.ns, a.client.ip, a.client.port, a.server.ip, a.server.port, a.transport) <
+           std::tie(b.start.ns, b.client.ip, b.client.port, b.server.ip, b.server.port, b.transport);
+  });
+  for (auto& c : rest) {
+    c.id = next_id++;
+    conns.push_back(std::move(c));
+  }
+
+  output::Summary summary;
+  summary.files = live ? std::vector<std::string>{} : o.files;
+  summary.interface = live ? o.interface : "";
+  summary.packets = analyzer.stats().packets;
+  summary.bytes = analyzer.stats().bytes;
+  if (analyzer.stats().packets > 0) {
+    summary.capture_start = analyzer.stats().first_ts;
+    summary.capture_end = analyzer.stats().last_ts;
+  }
+  if (live) {
+    const auto st = source->stats();
+    if (st.available) {
+      summary.drops = st.dropped + st.if_dropped;
+      std::cerr << "rdpscope: " << st.received << " packets received by the filter, " << st.dropped
+                << " dropped by the kernel, " << st.if_dropped << " dropped by the interface\n";
+    }
+  }
+  rules::groupAttempts(conns);
+  summary.tally(conns);
+  for (const auto& a : rules::summarizeAttempts(conns)) {
+    if (a.connections.size() > 1) {
+      summary.attempts.push_back("attempt " + a.id + " (" + a.client_ip + " -> " + a.server_ip +
+                                 ", " + std::to_string(a.connections.size()) +
+                                 " connections): " + a.story);
+    }
+  }
+
+  std::vector<model::Connection> shown;
+  for (std::size_t i = printed; i < conns.size(); ++i) {
+    if (wanted(conns[i], o)) {
+      shown.push_back(conns[i]);
+    }
+  }
+  if (o.format == "json") {
+    for (const auto& c : shown) {
+      output::writeJsonLine(*out, c, o.redact);
+    }
+    output::writeJsonSummary(*out, summary);
+  } else if (o.format == "html") {
+    output::writeHtml(*out, shown, summary);
+  } else if (!live || !shown.empty()) {
+    output::TextOptions to{color, o.brief, o.redact};
+    output::writeText(*out, shown, live ? output::Summary{} : summary, to);
+  }
+  out->flush();
+  if (file_out.is_open()) {
+    file_out.close();
+    if (!file_out) {
+      return fail(kExitOutput, "writing output file '" + o.output + "' failed");
+    }
+  }
+
+  if (!o.write_annotated.empty()) {
+    if (live) {
+      spdlog::warn("--write-annotated needs a capture file; ignored in live mode");
+    } else if (auto err = output::writeAnnotatedPcapng(o.files, o.write_annotated, conns); !err.empty()) {
+      return fail(kExitOutput, err);
+    }
+  }
+  spdlog::info("{} packets, {} connections, {} non-RDP packets, {} IP fragments, {} undecodable",
+               analyzer.stats().packets, conns.size(), analyzer.stats().non_rdp_packets,
+               analyzer.stats().ip_fragments,
+               analyzer.stats().malformed + analyzer.stats().truncated + analyzer.stats().unsupported_link);
+  if (!read_error.empty()) {
+    return fail(kExitPartial, read_error);
+  }
+  return kExitOk;
+}
+
+std::uint16_t parsePort(const std::string& s) {
+  const unsigned long v = std::stoul(s);
+  if (v == 0 || v > 65535) {
+    throw po::error("invalid port '" + s + "'");
+  }
+  return static_cast<std::uint16_t>(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("rdpscope");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("rdpscope: %l: %v");
+  spdlog::set_level(spdlog::level::warn);
+
+  CliOptions o;
+  std::vector<std::string> port_strings;
+  po::options_description common("Options");
+  common.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("format,f", po::value(&o.format)->default_value("text"), "output: text | json | html")
+      ("output,o", po::value(&o.output), "write the report to FILE instead of stdout")
+      ("color", po::value(&o.color)->default_value("auto"), "auto | always | never")
+      ("brief", po::bool_switch(&o.brief), "one line per connection")
+      ("connection", po::value<std::uint64_t>(), "show only connection N")
+      ("only-failed", po::bool_switch(&o.only_failed), "show only failed connections")
+      ("server", po::value(&o.server), "show only connections to server IP")
+      ("write-annotated", po::value(&o.write_annotated), "write the input as pcapng with a comment on every RDP packet")
+      ("keylog", po::value(&o.keylog), "TLS key log file (NSS format; default: $SSLKEYLOGFILE)")
+      ("rsa-key", po::value(&o.rsa_key), "server RSA private key (PEM) for RSA key exchange")
+      ("rules", po::value(&o.rules_file), "diagnosis rules file instead of the built-in rules")
+      ("port", po::value(&port_strings)->composing(), "also treat this TCP/UDP port as RDP (repeatable)")
+      ("redact-identities", po::bool_switch(&o.redact), "hide user, domain, workstation and client names")
+      ("no-progress", "no progress bar on stderr")
+      ("max-flows", po::value(&o.max_flows), "flows tracked at once before the oldest is evicted")
+      ("verbose,v", po::bool_switch(&o.verbose), "diagnostics on stderr")
+      ("interface,i", po::value(&o.interface), "live: interface to capture on")
+      ("filter", po::value(&o.filter), "live: BPF filter (default: RDP port 3389 + RDP detection)")
+      ("duration", po::value(&o.duration), "live: stop after S seconds")
+      ("count", po::value(&o.count), "live: stop after N packets")
+      ("snaplen", po::value(&o.snaplen), "live: bytes captured per packet")
+      ("no-promisc", po::bool_switch(&o.no_promisc), "live: do not put the interface in promiscuous mode")
+      ("buffer-size", po::value(&o.buffer_mb), "live: kernel buffer in MB")
+      ("drop-user,Z", po::value(&o.drop_user), "live: user to switch to after opening the interface (default nobody when root)")
+      ("extended", po::value(&o.extended), "explain: the extended error code");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&o.command))("args", po::value<std::vector<std::string>>());
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+  po::options_description all;
+  all.add(common).add(hidden);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    for (const auto& p : port_strings) {
+      o.ports.push_back(parsePort(p));
+    }
+  } catch (const std::exception& e) {
+    return fail(kExitUsage, std::string(e.what()) + " (see rdpscope --help)");
+  }
+  if (vm.count("help") || (o.command.empty() && !vm.count("version"))) {
+    std::cout << kUsage << '\n' << common << '\n';
+    return vm.count("help") ? kExitOk : kExitUsage;
+  }
+  if (vm.count("version")) {
+    std::cout << "rdpscope " << RDPSCOPE_VERSION << '\n';
+    return kExitOk;
+  }
+  if (vm.count("connection")) {
+    o.connection = vm["connection"].as<std::uint64_t>();
+  }
+  if (vm.count("no-progress")) {
+    o.progress = false;
+  }
+  if (o.verbose) {
+    spdlog::set_level(spdlog::level::debug);
+  }
+  std::vector<std::string> args;
+  if (vm.count("args")) {
+    args = vm["args"].as<std::vector<std::string>>();
+  }
+  if (o.format != "text" && o.format != "json" && o.format != "html") {
+    return fail(kExitUsage, "unknown --format '" + o.format + "' (text, json or html)");
+  }
+  if (o.color != "auto" && o.color != "always" && o.color != "never") {
+    return fail(kExitUsage, "unknown --color '" + o.color + "' (auto, always or never)");
+  }
+  if (o.format == "html" && o.output.empty() && isatty(STDOUT_FILENO)) {
+    return fail(kExitUsage, "--format html needs --output FILE (or redirect stdout)");
+  }
+
+  if (o.command == "analyze") {
+    o.files = args;
+    return runAnalysis(o);
+  }
+  if (o.command == "live") {
+    if (o.interface.empty()) {
+      return fail(kExitUsage, "live needs an interface: rdpscope live -i IFACE (list them with: ip link)");
+    }
+    return runAnalysis(o);
+  }
+  if (o.command == "explain") {
+    if (args.empty()) {
+      return fail(kExitUsage, "explain needs a code, e.g. rdpscope explain 0x904 --extended 0x7");
+    }
+    auto rules = o.rules_file.empty() ? rules::loadDefaultRules() : rules::loadRulesFile(o.rules_file);
+    if (!rules) {
+      return fail(kExitConfig, rules.error());
+    }
+    std::optional<std::string_view> ext;
+    if (!o.extended.empty()) {
+      ext = o.extended;
+    } else if (args.size() > 1) {
+      ext = args[1];
+    }
+    std::cout << rules::explainClientCode(args[0], ext, *rules);
+    return kExitOk;
+  }
+  if (o.command == "rules") {
+    auto rules = o.rules_file.empty() ? rules::loadDefaultRules() : rules::loadRulesFile(o.rules_file);
+    if (!rules) {
+      return fail(kExitConfig, rules.error());
+    }
+    std::cout << rules::listRules(*rules);
+    return kExitOk;
+  }
+  return fail(kExitUsage, "unknown command '" + o.command + "' (analyze, live, explain, rules)");
+}

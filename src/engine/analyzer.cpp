@@ -1,0 +1,481 @@
+#include "engine/analyzer.h"
+
+#include <algorithm>
+
+#include "rdp/rdp_connection_dissector.h"
+#include "rdp/rdp_probe.h"
+#include "udp/rdpeudp_dissector.h"
+
+namespace rdpscope::engine {
+
+using capture::PacketView;
+using capture::Transport;
+namespace tcpflag = capture::tcpflag;
+
+namespace {
+constexpr std::uint16_t kRdpPort = 3389;
+// A flow whose SYN was never answered is finished after this much capture time without packets
+// (Windows gives up after ~21 s of SYN retries; Linux after ~127 s with default settings).
+constexpr std::int64_t kUnansweredSynSeconds = 130;
+constexpr std::int64_t kNs = 1'000'000'000;
+
+std::size_t idx(Direction d) { return static_cast<std::size_t>(d); }
+}  // namespace
+
+struct Analyzer::Flow {
+  FlowKey key;
+  capture::IpAddress client_ip;
+  capture::IpAddress server_ip;
+  std::uint16_t client_port = 0;
+  std::uint16_t server_port = 0;
+  bool tentative = false;  // SYN on a non-RDP port: kept until the first client bytes decide
+  std::unique_ptr<Session> session;
+  std::unique_ptr<stream::TcpReassembler> reasm[2];
+  bool syn_seen = false;
+  bool synack_seen = false;
+  std::uint32_t syn_seq = 0;
+  bool data_seen = false;
+  bool fin[2] = {false, false};
+  bool rst[2] = {false, false};
+  std::string first_close;  // fin_client, rst_server...
+  bool refused = false;     // RST answering a SYN before any SYN-ACK
+  Timestamp last_seen{};
+  FlowList::iterator lru_it;
+  bool closed() const { return first_close.size() > 0 && ((fin[0] && fin[1]) || rst[0] || rst[1]); }
+};
+
+namespace {
+
+// Routes reassembled bytes of one direction into the session's dissector pipeline.
+class DirectionSink final : public stream::ReassemblySink {
+ public:
+  DirectionSink(Session& session, Direction dir) : session_(session), dir_(dir) {}
+  void onStreamData(ByteView data) override { session_.deliver(dir_, data); }
+  void onStreamGap(std::uint64_t missing, stream::GapReason reason) override {
+    session_.gap(dir_, missing, stream::gapReasonName(reason));
+  }
+
+ private:
+  Session& session_;
+  Direction dir_;
+};
+
+}  // namespace
+
+std::size_t Analyzer::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
+  std::size_t h = 1469598103934665603ull;
+  auto mix = [&h](std::uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  };
+  for (std::size_t i = 0; i < 16; i += 8) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    for (std::size_t j = 0; j < 8; ++j) {
+      a = (a << 8) | k.a.bytes[i + j];
+      b = (b << 8) | k.b.bytes[i + j];
+    }
+    mix(a);
+    mix(b);
+  }
+  mix((std::uint64_t{k.port_a} << 16) | k.port_b | (std::uint64_t{static_cast<std::uint8_t>(k.transport)} << 32));
+  return h;
+}
+
+Analyzer::Analyzer(AnalyzerOptions options, ConnectionSink sink)
+    : options_(std::move(options)), sink_(std::move(sink)) {}
+
+Analyzer::~Analyzer() = default;
+
+bool Analyzer::isRdpPort(std::uint16_t port) const {
+  return port == kRdpPort ||
+         std::find(options_.extra_ports.begin(), options_.extra_ports.end(), port) !=
+             options_.extra_ports.end();
+}
+
+Analyzer::FlowKey Analyzer::makeKey(const PacketView& p) {
+  FlowKey k;
+  k.transport = p.transport;
+  const bool src_first = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
+  k.a = src_first ? p.src : p.dst;
+  k.b = src_first ? p.dst : p.src;
+  k.port_a = src_first ? p.src_port : p.dst_port;
+  k.port_b = src_first ? p.dst_port : p.src_port;
+  return k;
+}
+
+Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const PacketView& p) {
+  const FlowKey key = makeKey(p);
+  auto it = flows_.find(key);
+  if (it != flows_.end()) {
+    Flow* flow = it->second.get();
+    // Port reuse: a fresh SYN (new sequence number) on a closed connection starts a new one.
+    const bool fresh_syn = p.transport == Transport::Tcp && (p.flags & tcpflag::kSyn) &&
+                           !(p.flags & tcpflag::kAck) && flow->closed() && p.seq != flow->syn_seq;
+    if (!fresh_syn) {
+      return flow;
+    }
+    finishFlow(flow, nullptr);
+  }
+
+  const bool src_rdp = isRdpPort(p.src_port);
+  const bool dst_rdp = isRdpPort(p.dst_port);
+  const bool syn = p.transport == Transport::Tcp && (p.flags & tcpflag::kSyn) &&
+                   !(p.flags & tcpflag::kAck);
+  const bool synack = p.transport == Transport::Tcp && (p.flags & tcpflag::kSyn) &&
+                      (p.flags & tcpflag::kAck);
+  std::string decided_by;
+  std::string detected_by;
+  bool client_is_src = true;
+  bool tentative = false;
+
+  if (p.transport == Transport::Udp) {
+    if (!src_rdp && !dst_rdp) {
+      return nullptr;
+    }
+    client_is_src = dst_rdp;
+    decided_by = "rdp_port";
+    detected_by = (dst_rdp ? p.dst_port : p.src_port) == kRdpPort ? "port_3389" : "extra_port";
+  } else if (src_rdp || dst_rdp) {
+    if (syn) {
+      client_is_src = true;
+      decided_by = "syn";
+    } else if (synack) {
+      client_is_src = false;
+      decided_by = "syn_ack";
+    } else {
+      client_is_src = dst_rdp;
+      decided_by = "rdp_port";
+    }
+    const std::uint16_t server_port =
+        client_is_src ? p.dst_port : p.src_port;
+    detected_by = server_port == kRdpPort ? "port_3389"
+                  : isRdpPort(server_port) ? "extra_port"
+                                           : "port_3389";
+  } else if (syn) {
+    client_is_src = true;
+    decided_by = "syn";
+    detected_by = "heuristic_x224";
+    tentative = true;
+  } else if (!p.payload.empty() && rdp::looksLikeRdpConnectionRequest(p.payload)) {
+    client_is_src = true;
+    decided_by = "heuristic";
+    detected_by = "heuristic_x224";
+  } else {
+    return nullptr;
+  }
+
+  if (flows_.size() >= options_.max_flows) {
+    ++stats_.flows_evicted;
+    Flow* victim = lru_.front();
+    victim->session->connection().notes.push_back(
+        "evicted before it ended: the flow table was full (--max-flows " +
+        std::to_string(options_.max_flows) + ")");
+    finishFlow(victim, "timeout");
+  }
+
+  auto flow = std::make_unique<Flow>();
+  flow->key = key;
+  flow->tentative = tentative;
+  flow->client_ip = client_is_src ? p.src : p.dst;
+  flow->server_ip = client_is_src ? p.dst : p.src;
+  flow->client_port = client_is_src ? p.src_port : p.dst_port;
+  flow->server_port = client_is_src ? p.dst_port : p.src_port;
+
+  model::Connection conn;
+  conn.transport = p.transport == Transport::Tcp ? "tcp" : "udp";
+  conn.client = {flow->client_ip.toString(), flow->client_port};
+  conn.server = {flow->server_ip.toString(), flow->server_port};
+  conn.client_decided_by = decided_by;
+  conn.detected_by = detected_by;
+  conn.start = raw.ts;
+  conn.end = raw.ts;
+  conn.first_frame = raw.frame;
+
+  DissectorPtr dissector;
+  if (p.transport == Transport::Tcp) {
+    dissector = rdp::makeRdpConnectionDissector();
+    for (auto& r : flow->reasm) {
+      r = std::make_unique<stream::TcpReassembler>(limits::kMaxOutOfOrderBytesPerDirection,
+                                                   limits::kMaxOutOfOrderSegmentsPerDirection);
+    }
+  }
+  flow->session = std::make_unique<Session>(
+      std::move(conn), std::move(dissector),
+      SessionConfig{options_.keys, options_.redact_identities});
+  Flow* raw_flow = flow.get();
+  lru_.push_back(raw_flow);
+  raw_flow->lru_it = std::prev(lru_.end());
+  flows_.emplace(key, std::move(flow));
+  stats_.peak_flows = std::max(stats_.peak_flows, flows_.size());
+  return raw_flow;
+}
+
+void Analyzer::onPacket(const capture::RawPacket& raw) {
+  if (raw.frame == 0) {
+    return;  // live read timeout tick
+  }
+  ++stats_.packets;
+  stats_.bytes += raw.caplen;
+  if (stats_.packets == 1) {
+    stats_.first_ts = raw.ts;
+  }
+  stats_.last_ts = std::max(stats_.last_ts, raw.ts);
+
+  PacketView p;
+  const auto status = capture::decodePacket(raw.linktype, raw.bytes, raw.wirelen, p);
+  switch (status) {
+    case capture::DecodeStatus::Ok: break;
+    case capture::DecodeStatus::NotIp: ++stats_.not_ip; return;
+    case capture::DecodeStatus::NotTcpUdp: ++stats_.not_tcp_udp; return;
+    case capture::DecodeStatus::Fragment: ++stats_.ip_fragments; return;
+    case capture::DecodeStatus::UnsupportedLink: ++stats_.unsupported_link; return;
+    case capture::DecodeStatus::Malformed: ++stats_.malformed; return;
+    case capture::DecodeStatus::Truncated: ++stats_.truncated; return;
+  }
+
+  Flow* flow = lookupOrCreate(raw, p);
+  if (flow == nullptr) {
+    ++stats_.non_rdp_packets;
+    return;
+  }
+  flow->last_seen = raw.ts;
+  lru_.splice(lru_.end(), lru_, flow->lru_it);
+
+  const bool from_client = p.src == flow->client_ip && p.src_port == flow->client_port;
+  const Direction dir = from_client ? Direction::ToServer : Direction::ToClient;
+  model::Connection& conn = flow->session->connection();
+  conn.end = std::max(conn.end, raw.ts);
+  auto& counters = conn.dir(dir);
+  ++counters.packets;
+  counters.bytes += p.payload.size();
+  counters.frame_bytes += raw.wirelen;
+  flow->session->setCurrent(raw.frame, raw.ts, dir);
+
+  if (p.transport == Transport::Tcp) {
+    const std::size_t before = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
+    handleTcp(*flow, raw, p);
+    // handleTcp may have finished a tentative flow; look it up again before touching it.
+    auto it = flows_.find(makeKey(p));
+    if (it != flows_.end() && it->second.get() == flow) {
+      const std::size_t after = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
+      buffered_bytes_ = buffered_bytes_ - std::min(before, buffered_bytes_) + after;
+      if (buffered_bytes_ > options_.max_buffered_bytes) {
+        enforceMemory();
+      }
+    }
+  } else {
+    handleUdp(*flow, raw, p);
+  }
+
+  if (raw.ts.ns - last_sweep_.ns >= kNs) {
+    last_sweep_ = raw.ts;
+    sweep(raw.ts);
+  }
+}
+
+void Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {
+  (void)raw;
+  Session& s = *flow.session;
+  model::Connection& conn = s.connection();
+  const bool from_client = p.src == flow.client_ip && p.src_port == flow.client_port;
+  const Direction dir = from_client ? Direction::ToServer : Direction::ToClient;
+  const char* who = from_client ? "client" : "server";
+  auto& reasm = *flow.reasm[idx(dir)];
+  auto& peer = *flow.reasm[idx(model::opposite(dir))];
+
+  if (p.flags & tcpflag::kSyn) {
+    if (!(p.flags & tcpflag::kAck)) {
+      const bool retry = flow.syn_seen;
+      if (retry) {
+        ++conn.syn_retries;
+      }
+      flow.syn_seen = true;
+      flow.syn_seq = p.seq;
+      reasm.onSyn(p.seq);
+      s.emitTcp("tcp.syn", retry ? "SYN (retransmitted)" : "SYN",
+                {{"seq", p.seq}, {"retry", retry}}, model::Stage::Tcp);
+    } else {
+      const bool retry = flow.synack_seen;
+      flow.synack_seen = true;
+      reasm.onSyn(p.seq);
+      s.emitTcp("tcp.syn_ack", retry ? "SYN-ACK (retransmitted)" : "SYN-ACK",
+                {{"seq", p.seq}, {"retry", retry}}, model::Stage::Tcp);
+    }
+  }
+
+  if (p.flags & tcpflag::kAck) {
+    DirectionSink peer_sink(s, model::opposite(dir));
+    peer.onPeerAck(p.ack, peer_sink);
+  }
+  if (p.window == 0 && !(p.flags & (tcpflag::kSyn | tcpflag::kRst))) {
+    ++conn.dir(dir).zero_windows;
+  }
+
+  const std::uint32_t missing_tail =
+      p.payload_wire_len > p.payload.size()
+          ? static_cast<std::uint32_t>(p.payload_wire_len - p.payload.size())
+          : 0;
+  if (!p.payload.empty() || missing_tail > 0) {
+    if (flow.tentative) {
+      // The first client bytes decide whether a connection on an unusual port is RDP.
+      if (from_client && rdp::looksLikeRdpConnectionRequest(p.payload)) {
+        flow.tentative = false;
+      } else {
+        finishFlow(&flow, nullptr);
+        return;
+      }
+    }
+    if (!reasm.started()) {
+      s.emitTcp("tcp.gap", "capture starts in the middle of this direction's stream",
+                {{"missing", nullptr}, {"reason", "mid_stream_start"}});
+    }
+    flow.data_seen = true;
+    const auto stats_before = reasm.stats();
+    DirectionSink sink(s, dir);
+    reasm.onSegment(p.seq, p.payload, missing_tail, sink);
+    const auto& st = reasm.stats();
+    auto& c = conn.dir(dir);
+    c.retransmissions += st.retransmissions - stats_before.retransmissions;
+    c.overlaps += st.overlaps - stats_before.overlaps;
+    c.out_of_order += st.out_of_order - stats_before.out_of_order;
+    c.gap_bytes = st.gap_bytes;
+  }
+
+  if (p.flags & tcpflag::kFin) {
+    if (!flow.fin[idx(dir)]) {
+      flow.fin[idx(dir)] = true;
+      if (flow.first_close.empty()) {
+        flow.first_close = std::string("fin_") + who;
+      }
+      s.emitTcp("tcp.fin", std::string("FIN from ") + who, {{"by", who}});
+      DirectionSink sink(s, dir);
+      reasm.flush(sink);
+      s.end(dir, EndReason::Fin);
+    }
+  }
+  if (p.flags & tcpflag::kRst) {
+    if (!flow.rst[idx(dir)]) {
+      flow.rst[idx(dir)] = true;
+      if (flow.first_close.empty()) {
+        flow.first_close = std::string("rst_") + who;
+        if (!from_client && flow.syn_seen && !flow.synack_seen) {
+          flow.refused = true;
+        }
+      }
+      s.emitTcp("tcp.rst", std::string("RST from ") + who, {{"by", who}});
+      for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+        DirectionSink sink(s, d);
+        flow.reasm[idx(d)]->flush(sink);
+        s.end(d, EndReason::Rst);
+      }
+    }
+  }
+}
+
+void Analyzer::handleUdp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {
+  (void)raw;
+  const bool from_client = p.src == flow.client_ip && p.src_port == flow.client_port;
+  const Direction dir = from_client ? Direction::ToServer : Direction::ToClient;
+  udp::dissectRdpeudpDatagram(p.payload, dir, *flow.session);
+}
+
+void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
+  auto it = flows_.find(flow->key);
+  if (it == flows_.end() || it->second.get() != flow) {
+    return;
+  }
+  std::unique_ptr<Flow> owned = std::move(it->second);
+  flows_.erase(it);
+  lru_.erase(flow->lru_it);
+  if (flow->reasm[0]) {
+    buffered_bytes_ -= std::min(buffered_bytes_,
+                                flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes());
+  }
+  if (flow->tentative) {
+    return;  // never shown to be RDP
+  }
+  Session& s = *flow->session;
+  const EndReason why = forced_end == nullptr ? EndReason::CaptureEnd : EndReason::Timeout;
+  for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+    if (flow->reasm[idx(d)]) {
+      DirectionSink sink(s, d);
+      flow->reasm[idx(d)]->flush(sink);
+    }
+    s.end(d, why);
+  }
+  model::Connection conn = s.finish();
+  if (conn.transport == "udp") {
+    conn.tcp_end = "";
+  } else if (flow->refused) {
+    conn.tcp_end = "refused";
+  } else if (flow->syn_seen && !flow->synack_seen && !flow->data_seen &&
+             flow->first_close.empty()) {
+    conn.tcp_end = "syn_unanswered";
+  } else if (!flow->first_close.empty()) {
+    conn.tcp_end = flow->first_close;
+  } else if (forced_end != nullptr) {
+    conn.tcp_end = forced_end;
+  } else {
+    conn.tcp_end = "capture_end";
+  }
+  ++stats_.connections;
+  sink_(std::move(conn));
+}
+
+void Analyzer::sweep(Timestamp now) {
+  const std::int64_t linger_ns = options_.close_linger_seconds * kNs;
+  const std::int64_t idle_ns = options_.idle_timeout_seconds * kNs;
+  auto it = lru_.begin();
+  while (it != lru_.end()) {
+    Flow* flow = *it;
+    const std::int64_t quiet = now.ns - flow->last_seen.ns;
+    if (quiet < linger_ns) {
+      break;  // the rest of the list is more recent
+    }
+    ++it;
+    const bool unanswered = flow->syn_seen && !flow->synack_seen && !flow->data_seen;
+    if (flow->closed()) {
+      finishFlow(flow, nullptr);
+    } else if (quiet >= idle_ns || (unanswered && quiet >= kUnansweredSynSeconds * kNs)) {
+      finishFlow(flow, "timeout");
+    }
+  }
+}
+
+void Analyzer::enforceMemory() {
+  // Drop the out-of-order buffer of the flow holding the most until under the cap.
+  while (buffered_bytes_ > options_.max_buffered_bytes) {
+    Flow* worst = nullptr;
+    std::size_t worst_bytes = 0;
+    for (auto& [key, flow] : flows_) {
+      if (!flow->reasm[0]) {
+        continue;
+      }
+      const std::size_t b = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
+      if (b > worst_bytes) {
+        worst_bytes = b;
+        worst = flow.get();
+      }
+    }
+    if (worst == nullptr || worst_bytes == 0) {
+      buffered_bytes_ = 0;
+      return;
+    }
+    ++stats_.buffer_evictions;
+    worst->session->connection().notes.push_back(
+        "out-of-order data dropped: total buffered bytes exceeded the cap");
+    for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+      DirectionSink sink(*worst->session, d);
+      worst->reasm[idx(d)]->dropBuffered(sink);
+    }
+    buffered_bytes_ -= std::min(buffered_bytes_, worst_bytes);
+  }
+}
+
+void Analyzer::finish() {
+  while (!lru_.empty()) {
+    finishFlow(lru_.front(), nullptr);
+  }
+}
+
+}  // namespace rdpscope::engine

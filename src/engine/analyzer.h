@@ -1,0 +1,103 @@
+// The stream engine: packets in, finished connections out. It decodes each packet, keeps the
+// bidirectional flow table (client = SYN sender; without a SYN, the side not on the RDP port),
+// tracks TCP state, reassembles each direction, feeds the RDP dissector chain, and hands every
+// finished connection (closed, idle, evicted or at capture end) to the caller, diagnosed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "capture/packet_decode.h"
+#include "capture/packet_source.h"
+#include "core/limits.h"
+#include "engine/session.h"
+#include "model/connection.h"
+#include "stream/tcp_reassembler.h"
+
+namespace rdpscope::engine {
+
+struct AnalyzerOptions {
+  std::vector<std::uint16_t> extra_ports;  // besides 3389
+  const KeyStore* keys = nullptr;
+  bool redact_identities = false;
+  std::size_t max_flows = limits::kDefaultMaxFlows;
+  std::size_t max_buffered_bytes = limits::kDefaultMaxBufferedBytes;
+  std::int64_t idle_timeout_seconds = limits::kIdleTimeoutSeconds;
+  // Seconds of capture time to wait after a close before finishing the connection (late ACKs,
+  // retransmitted FINs belong to it).
+  std::int64_t close_linger_seconds = 5;
+};
+
+struct AnalyzerStats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t not_ip = 0;
+  std::uint64_t not_tcp_udp = 0;
+  std::uint64_t ip_fragments = 0;
+  std::uint64_t unsupported_link = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t truncated = 0;
+  std::uint64_t non_rdp_packets = 0;
+  std::uint64_t connections = 0;
+  std::uint64_t flows_evicted = 0;
+  std::uint64_t buffer_evictions = 0;
+  std::size_t peak_flows = 0;
+  Timestamp first_ts{};
+  Timestamp last_ts{};
+};
+
+class Analyzer {
+ public:
+  using ConnectionSink = std::function<void(model::Connection&&)>;
+
+  Analyzer(AnalyzerOptions options, ConnectionSink sink);
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  void onPacket(const capture::RawPacket& packet);
+  // Finishes every open connection (capture end / Ctrl-C).
+  void finish();
+  const AnalyzerStats& stats() const { return stats_; }
+  std::size_t openFlows() const { return flows_.size(); }
+
+ private:
+  struct FlowKey {
+    capture::IpAddress a;
+    capture::IpAddress b;
+    std::uint16_t port_a = 0;
+    std::uint16_t port_b = 0;
+    capture::Transport transport = capture::Transport::Tcp;
+    bool operator==(const FlowKey&) const = default;
+  };
+  struct FlowKeyHash {
+    std::size_t operator()(const FlowKey& k) const noexcept;
+  };
+  struct Flow;
+  using FlowList = std::list<Flow*>;
+
+  bool isRdpPort(std::uint16_t port) const;
+  static FlowKey makeKey(const capture::PacketView& p);
+  Flow* lookupOrCreate(const capture::RawPacket& raw, const capture::PacketView& p);
+  void handleTcp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
+  void handleUdp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
+  void finishFlow(Flow* flow, const char* forced_end);
+  void sweep(Timestamp now);
+  void enforceMemory();
+
+  AnalyzerOptions options_;
+  ConnectionSink sink_;
+  AnalyzerStats stats_;
+  std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
+  FlowList lru_;  // least recently active first
+  std::size_t buffered_bytes_ = 0;
+  Timestamp last_sweep_{};
+};
+
+}  // namespace rdpscope::engine

@@ -1,0 +1,128 @@
+// The small, stable interface between the stream engine and the dissectors.
+//
+// The engine delivers contiguous, in-order bytes per direction (after TCP reassembly, or after
+// TLS decryption) to a Dissector. The dissector answers with Progress: how many bytes it consumed
+// and, if it needs a whole PDU first, how many more bytes it needs. The engine buffers the rest
+// (capped) and calls again. Dissectors report what they saw through DissectContext: timeline
+// events, anomalies, and the per-connection summary objects. Nothing here throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/byte_reader.h"
+#include "model/connection.h"
+#include "model/event.h"
+
+namespace rdpscope::engine {
+
+using model::Direction;
+
+// Outcome of one onData() call (Suricata's AppLayerResult, Wireshark's desegment_len).
+class Progress {
+ public:
+  // Handled `n` bytes; call again with the rest if any.
+  static Progress consumed(std::size_t n) { return Progress(n, 0, false); }
+  // Handled `n` bytes, then needs at least `needed` more bytes beyond them before progress.
+  static Progress needMore(std::size_t n, std::size_t needed) { return Progress(n, needed, false); }
+  // Handled `n` bytes; never call onData() for this direction again.
+  static Progress stop(std::size_t n) { return Progress(n, 0, true); }
+
+  std::size_t consumedBytes() const { return consumed_; }
+  std::size_t neededBytes() const { return needed_; }
+  bool stopped() const { return stop_; }
+
+ private:
+  Progress(std::size_t c, std::size_t n, bool s) : consumed_(c), needed_(n), stop_(s) {}
+  std::size_t consumed_;
+  std::size_t needed_;
+  bool stop_;
+};
+
+enum class EndReason : std::uint8_t { Fin, Rst, Timeout, CaptureEnd };
+
+// Secrets that unlock TLS (key log, RSA key). Implemented in src/engine; the TLS dissector asks.
+class KeyStore;
+
+// What a dissector can do to the connection it is analysing. Implemented by engine::Session.
+class DissectContext {
+ public:
+  virtual ~DissectContext() = default;
+  // Adds an event to the timeline. The engine fills frame, ts and dir (from the data being
+  // delivered) unless the dissector set `frame` itself; set `decrypted` is kept as given.
+  virtual void emit(model::Event event) = 0;
+  // Emits a high-volume event (one per TLS application-data record, fast-path PDU...): kept in
+  // the timeline for the first few, then counted, and the last few before the end are kept.
+  virtual void emitBulk(model::Event event) = 0;
+  // A malformed or suspicious PDU: becomes an "anomaly" event with a stable dotted id
+  // ("x224.neg_rsp.bad_length"), the stream offset and a one-line detail.
+  virtual void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
+                       std::string detail) = 0;
+  // The connection record: its rdp / tls / credssp summary objects are filled by dissectors.
+  virtual model::Connection& connection() = 0;
+  // Keys for TLS decryption; nullptr when the user gave none.
+  virtual const KeyStore* keys() const = 0;
+  // When true, user/domain/workstation names are replaced by "<redacted>" in outputs.
+  virtual bool redactIdentities() const = 0;
+  // Frame number of the packet whose bytes are being delivered now.
+  virtual std::uint64_t currentFrame() const = 0;
+  virtual Timestamp currentTime() const = 0;
+};
+
+// Bytes for one direction, contiguous with the previous call's unconsumed remainder.
+struct StreamData {
+  Direction dir;
+  std::uint64_t stream_offset;  // offset of data[0] in this direction's byte stream
+  ByteView data;
+};
+
+class Dissector {
+ public:
+  virtual ~Dissector() = default;
+  virtual std::string_view name() const = 0;
+  virtual Progress onData(const StreamData& in, DissectContext& ctx) = 0;
+  // `missing` bytes of direction `dir` will never arrive (loss, snaplen cut, capture start).
+  // Default: the engine stops delivering that direction after reporting the gap.
+  virtual bool acceptsGaps() const { return false; }
+  virtual void onGap(Direction dir, std::uint64_t missing, DissectContext& ctx) {
+    (void)dir; (void)missing; (void)ctx;
+  }
+  // The direction ended (FIN/RST), timed out, or the capture ended.
+  virtual void onEnd(Direction dir, EndReason why, DissectContext& ctx) {
+    (void)dir; (void)why; (void)ctx;
+  }
+};
+using DissectorPtr = std::unique_ptr<Dissector>;
+
+// Per-direction buffering driver: feeds a Dissector from a byte stream honouring Progress.
+// Used by the engine for TCP payload and by the TLS dissector for decrypted plaintext.
+class StreamPipeline {
+ public:
+  explicit StreamPipeline(Dissector& dissector) : dissector_(dissector) {}
+  // Delivers new contiguous bytes of `dir`.
+  void deliver(Direction dir, ByteView data, DissectContext& ctx);
+  // Reports lost bytes of `dir`; stops that direction unless the dissector accepts gaps.
+  void gap(Direction dir, std::uint64_t missing, DissectContext& ctx);
+  void end(Direction dir, EndReason why, DissectContext& ctx);
+  bool stopped(Direction dir) const { return state(dir).stopped; }
+
+ private:
+  struct DirState {
+    std::vector<std::uint8_t> pending;  // bytes delivered but not yet consumed
+    std::uint64_t offset = 0;           // stream offset of pending[0]
+    std::size_t needed = 0;             // wait until pending holds this many bytes
+    bool stopped = false;
+    bool ended = false;
+  };
+  DirState& state(Direction dir) { return dirs_[static_cast<std::size_t>(dir)]; }
+  const DirState& state(Direction dir) const { return dirs_[static_cast<std::size_t>(dir)]; }
+  void run(Direction dir, ByteView data, DissectContext& ctx);
+
+  Dissector& dissector_;
+  DirState dirs_[2];
+};
+
+}  // namespace rdpscope::engine

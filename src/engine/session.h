@@ -1,0 +1,63 @@
+// One analysed connection inside the engine: the Connection record being built, the dissector
+// chain and its per-direction pipeline, and the DissectContext the dissectors talk to.
+#pragma once
+
+#include <deque>
+#include <memory>
+
+#include "engine/dissector.h"
+#include "model/connection.h"
+
+namespace rdpscope::engine {
+
+struct SessionConfig {
+  const KeyStore* keys = nullptr;
+  bool redact_identities = false;
+};
+
+class Session final : public DissectContext {
+ public:
+  Session(model::Connection connection, DissectorPtr dissector, SessionConfig config);
+
+  // Where the next events come from: set by the flow engine before delivering bytes.
+  void setCurrent(std::uint64_t frame, Timestamp ts, Direction dir) {
+    current_frame_ = frame;
+    current_ts_ = ts;
+    current_dir_ = dir;
+  }
+  void deliver(Direction dir, ByteView data);
+  void gap(Direction dir, std::uint64_t missing, const char* reason);
+  void end(Direction dir, EndReason why);
+  // Adds an engine event (tcp.*) stamped with the current frame.
+  void emitTcp(std::string kind, std::string summary, model::Fields fields,
+               std::optional<model::Stage> stage = std::nullopt);
+  // Final bookkeeping: merges kept bulk events, sorts by frame, computes relative times.
+  model::Connection finish();
+
+  // DissectContext
+  void emit(model::Event event) override;
+  void emitBulk(model::Event event) override;
+  void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
+               std::string detail) override;
+  model::Connection& connection() override { return connection_; }
+  const KeyStore* keys() const override { return config_.keys; }
+  bool redactIdentities() const override { return config_.redact_identities; }
+  std::uint64_t currentFrame() const override { return current_frame_; }
+  Timestamp currentTime() const override { return current_ts_; }
+
+ private:
+  void stamp(model::Event& event) const;
+  void push(model::Event event);
+
+  model::Connection connection_;
+  DissectorPtr dissector_;
+  std::unique_ptr<StreamPipeline> pipeline_;
+  SessionConfig config_;
+  std::uint64_t current_frame_ = 0;
+  Timestamp current_ts_{};
+  Direction current_dir_ = Direction::ToServer;
+  std::size_t bulk_kept_ = 0;
+  std::deque<model::Event> bulk_tail_;  // last few suppressed bulk events, kept for the end
+};
+
+}  // namespace rdpscope::engine

@@ -1,0 +1,49 @@
+// One entry of a connection's annotated timeline. Dissectors create events; the engine stamps
+// frame, time and direction; rules and outputs read them. `kind` is a stable dotted name
+// (protocol first: "x224.neg_failure", "tls.alert") and is part of the JSON contract.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/timestamp.h"
+#include "model/stage.h"
+
+namespace rdpscope::model {
+
+enum class Direction : std::uint8_t { ToServer, ToClient };
+
+inline const char* directionName(Direction dir) noexcept {
+  return dir == Direction::ToServer ? "to_server" : "to_client";
+}
+inline Direction opposite(Direction dir) noexcept {
+  return dir == Direction::ToServer ? Direction::ToClient : Direction::ToServer;
+}
+
+// Field values of an event, in insertion order (so JSON and text output are stable).
+using Fields = nlohmann::ordered_json;
+
+struct Event {
+  std::uint64_t frame = 0;   // 1-based frame number in the input (engine fills)
+  Timestamp ts{};            // capture time of that frame (engine fills)
+  Direction dir = Direction::ToServer;
+  std::string kind;          // dotted, e.g. "x224.connection_request"
+  std::string summary;       // one line for humans
+  std::optional<Stage> stage;  // handshake stage this PDU belongs to; none for tcp noise
+  bool decrypted = false;    // seen only thanks to TLS decryption
+  Fields fields = Fields::object();
+
+  // Convenience for dissectors: Event::make("x224.connection_request", Stage::Negotiation, "...")
+  static Event make(std::string kind, std::optional<Stage> stage, std::string summary) {
+    Event ev;
+    ev.kind = std::move(kind);
+    ev.stage = stage;
+    ev.summary = std::move(summary);
+    return ev;
+  }
+};
+
+}  // namespace rdpscope::model
