@@ -3,6 +3,7 @@
 set(body "")
 set(entries "")
 set(i 0)
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f IN LISTS FILES)
   get_filename_component(name ${f} NAME)
   file(READ ${f} hex HEX)

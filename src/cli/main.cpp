@@ -199,6 +199,18 @@ int runAnalysis(CliOptions& o) {
   if (!rules) {
     return fail(kExitConfig, rules.error());
   }
+  if (o.command == "analyze" && o.files.empty()) {
+    // The bundled sample: analysed with the key log recorded beside it, so the decrypted story
+    // (Set Error Info inside TLS) shows.
+    o.files.push_back(RDPSCOPE_DEFAULT_CAPTURE);
+    const std::string keys_beside =
+        o.files.back().substr(0, o.files.back().find_last_of('/') + 1) + "keys.log";
+    if (o.keylog.empty() && o.rsa_key.empty() && ::access(keys_beside.c_str(), R_OK) == 0) {
+      o.keylog = keys_beside;
+    }
+    std::cerr << "rdpscope: no capture given: analysing the bundled sample " << o.files.back()
+              << (o.keylog.empty() ? "" : " with its key log") << '\n';
+  }
   std::unique_ptr<engine::KeyStore> keys;
   if (o.keylog.empty()) {
     if (const char* env = std::getenv("SSLKEYLOGFILE"); env != nullptr && *env != '\0') {
@@ -234,10 +246,6 @@ int runAnalysis(CliOptions& o) {
       return fail(kExitCapture, err);
     }
   } else {
-    if (o.files.empty()) {
-      o.files.push_back(RDPSCOPE_DEFAULT_CAPTURE);
-      spdlog::info("no capture given: analysing the bundled sample {}", o.files.back());
-    }
     auto opened = capture::openFiles(o.files);
     if (!opened.source) {
       return fail(kExitInput, opened.error);

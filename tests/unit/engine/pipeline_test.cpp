@@ -1,0 +1,73 @@
+// StreamPipeline: buffering according to Progress, and protection against dissector bugs.
+#include <gtest/gtest.h>
+
+#include "engine/session.h"
+
+namespace rdpscope::engine {
+namespace {
+
+// Frames of the form [len][len bytes]; records every frame it sees.
+class LengthPrefixed final : public Dissector {
+ public:
+  std::vector<std::string> frames;
+  std::string_view name() const override { return "test"; }
+  Progress onData(const StreamData& in, DissectContext&) override {
+    if (in.data.empty()) {
+      return Progress::needMore(0, 1);
+    }
+    const std::size_t need = 1 + in.data[0];
+    if (in.data.size() < need) {
+      return Progress::needMore(0, need);
+    }
+    frames.emplace_back(in.data.begin() + 1, in.data.begin() + static_cast<std::ptrdiff_t>(need));
+    return Progress::consumed(need);
+  }
+};
+
+class Broken final : public Dissector {
+ public:
+  std::string_view name() const override { return "broken"; }
+  Progress onData(const StreamData&, DissectContext&) override { return Progress::consumed(0); }
+};
+
+std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+TEST(StreamPipeline, DeliversFramesSplitAtEveryByte) {
+  const auto stream = bytes("\x03" "abc" "\x01" "d" "\x05" "efghi");
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    auto owned = std::make_unique<LengthPrefixed>();
+    auto* d = owned.get();
+    Session s(model::Connection{}, std::move(owned), {});
+    s.deliver(Direction::ToServer, ByteView(stream).first(cut));
+    s.deliver(Direction::ToServer, ByteView(stream).subspan(cut));
+    ASSERT_EQ(d->frames.size(), 3u) << "cut at " << cut;
+    EXPECT_EQ(d->frames[2], "efghi");
+  }
+}
+
+TEST(StreamPipeline, NoProgressIsAContractViolationNotALoop) {
+  Session s(model::Connection{}, std::make_unique<Broken>(), {});
+  const auto data = bytes("xyz");
+  s.deliver(Direction::ToClient, ByteView(data));
+  auto conn = s.finish();
+  ASSERT_EQ(conn.events.size(), 1u);
+  EXPECT_EQ(conn.events[0].kind, "anomaly");
+  EXPECT_EQ(conn.events[0].fields["id"], "engine.contract_violation");
+}
+
+TEST(Session, BulkEventsKeepHeadAndTailAndCountTheRest) {
+  Session s(model::Connection{}, nullptr, {});
+  for (std::uint64_t i = 1; i <= 200; ++i) {
+    s.setCurrent(i, Timestamp{static_cast<std::int64_t>(i)}, Direction::ToClient);
+    s.emitBulk(model::Event::make("tls.application_data", std::nullopt, "record"));
+  }
+  auto conn = s.finish();
+  EXPECT_EQ(conn.events_suppressed, 200u - 48u);
+  // 48 head + 16 tail + one "events.suppressed" marker.
+  ASSERT_EQ(conn.events.size(), 48u + 16u + 1u);
+  EXPECT_EQ(conn.events[48].frame, 185u);
+  EXPECT_EQ(conn.events.back().kind, "events.suppressed");
+}
+
+}  // namespace
+}  // namespace rdpscope::engine
