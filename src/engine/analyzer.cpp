@@ -4,7 +4,10 @@
 
 #include "rdp/rdp_connection_dissector.h"
 #include "rdp/rdp_probe.h"
+#if __has_include("udp/rdpeudp_dissector.h")
 #include "udp/rdpeudp_dissector.h"
+#define RDPSCOPE_HAVE_UDP 1
+#endif
 
 namespace rdpscope::engine {
 
@@ -376,7 +379,11 @@ void Analyzer::handleUdp(Flow& flow, const capture::RawPacket& raw, const Packet
   (void)raw;
   const bool from_client = p.src == flow.client_ip && p.src_port == flow.client_port;
   const Direction dir = from_client ? Direction::ToServer : Direction::ToClient;
+#ifdef RDPSCOPE_HAVE_UDP
   udp::dissectRdpeudpDatagram(p.payload, dir, *flow.session);
+#else
+  (void)dir;
+#endif
 }
 
 void Analyzer::finishFlow(Flow* flow, const char* forced_end) {

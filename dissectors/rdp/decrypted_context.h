@@ -1,0 +1,34 @@
+// DissectContext adaptor that marks every event emitted through it as `decrypted` (seen only
+// thanks to TLS decryption). Used for the plaintext the TLS dissector hands to PostTlsDissector.
+#pragma once
+
+#include "engine/dissector.h"
+
+namespace rdpscope::rdp {
+
+class DecryptedContext final : public engine::DissectContext {
+ public:
+  explicit DecryptedContext(engine::DissectContext& inner) : inner_(inner) {}
+  void emit(model::Event event) override {
+    event.decrypted = true;
+    inner_.emit(std::move(event));
+  }
+  void emitBulk(model::Event event) override {
+    event.decrypted = true;
+    inner_.emitBulk(std::move(event));
+  }
+  void anomaly(std::string_view id, engine::Direction dir, std::uint64_t stream_offset,
+               std::string detail) override {
+    inner_.anomaly(id, dir, stream_offset, "decrypted stream: " + detail);
+  }
+  model::Connection& connection() override { return inner_.connection(); }
+  const engine::KeyStore* keys() const override { return inner_.keys(); }
+  bool redactIdentities() const override { return inner_.redactIdentities(); }
+  std::uint64_t currentFrame() const override { return inner_.currentFrame(); }
+  Timestamp currentTime() const override { return inner_.currentTime(); }
+
+ private:
+  engine::DissectContext& inner_;
+};
+
+}  // namespace rdpscope::rdp

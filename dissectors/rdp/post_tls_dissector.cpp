@@ -1,0 +1,52 @@
+#include "rdp/post_tls_dissector.h"
+
+#include "rdp/decrypted_context.h"
+#include "rdp/tls_handoff.h"
+#include "x224/x224.h"
+
+namespace rdpscope::rdp {
+
+using engine::Progress;
+
+Progress PostTlsDissector::onData(const engine::StreamData& in, engine::DissectContext& ctx) {
+  DecryptedContext dctx(ctx);
+  if (in.data.empty()) {
+    return Progress::needMore(0, 1);
+  }
+  const std::uint8_t b0 = in.data[0];
+  const auto selected = handler_.session().selected_protocol.value_or(0);
+  const auto d = static_cast<std::size_t>(in.dir);
+  if (b0 == 0x30) {  // DER SEQUENCE: TSRequest ([MS-CSSP] 2.2.1)
+    if (!credssp_) {
+      credssp_ = makeCredsspForRdp();
+    }
+    credssp_seen_[d] = true;
+    return credssp_->onData(in, dctx);
+  }
+  if (selected == x224::kProtocolHybridEx && in.dir == Direction::ToClient &&
+      !early_auth_done_ && b0 != 0x03) {
+    // [MS-RDPBCGR] 5.4.2.2 / 2.2.10.2: right after CredSSP the server sends a 4-byte
+    // Early User Authorization Result PDU before any RDP PDU.
+    const Progress p = handler_.onEarlyUserAuth(in, dctx);
+    if (p.consumedBytes() > 0) {
+      early_auth_done_ = true;
+    }
+    return p;
+  }
+  if (selected == x224::kProtocolRdstls && b0 == 0x01) {
+    // [MS-RDPBCGR] 2.2.17 RDSTLS PDUs (version 0x0001) are not decoded yet.
+    ctx.anomaly("rdp.rdstls.not_decoded", in.dir, in.stream_offset,
+                "RDSTLS PDUs are not decoded; dissection of this direction stops");
+    return Progress::stop(0);
+  }
+  return handler_.onData(in, dctx);
+}
+
+void PostTlsDissector::onEnd(Direction dir, engine::EndReason why, engine::DissectContext& ctx) {
+  if (credssp_) {
+    DecryptedContext dctx(ctx);
+    credssp_->onEnd(dir, why, dctx);
+  }
+}
+
+}  // namespace rdpscope::rdp

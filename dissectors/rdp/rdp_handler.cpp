@@ -1,0 +1,319 @@
+// Framing, X.224 and fast-path part of RdpHandler (MCS/GCC in rdp_handler_mcs.cpp, RDP PDUs in
+// rdp_handler_pdus.cpp).
+#include "rdp/rdp_handler.h"
+
+#include "core/code_names.h"
+#include "core/limits.h"
+#include "rdp/field_util.h"
+#include "tpkt/parse_util.h"
+#include "tpkt/tpkt.h"
+#include "x224/x224.h"
+#include "x224/x224_names.h"
+
+namespace rdpscope::rdp {
+
+using engine::Progress;
+
+bool RdpSession::tlsSelected() const noexcept {
+  // [MS-RDPBCGR] 2.2.1.2.1 / 5.4.5: PROTOCOL_SSL, HYBRID, HYBRID_EX and RDSTLS (and RDSAAD,
+  // which also runs inside TLS) switch the connection to TLS right after the Confirm.
+  return selected_protocol.has_value() && *selected_protocol != x224::kProtocolRdp;
+}
+
+void RdpHandler::initSummary(engine::DissectContext& ctx) {
+  if (session_.summary_initialised) {
+    return;
+  }
+  session_.summary_initialised = true;
+  model::Fields& s = ctx.connection().rdp;
+  for (const char* key :
+       {"cookie", "requested_protocols", "selected_protocol", "security_protocol", "neg_failure",
+        "result", "client_build", "client_name", "client_dig_product_id", "keyboard_layout",
+        "desktop_width", "desktop_height", "color_depth", "channels", "cert_type", "cert_count",
+        "cert_permanent", "encryption_level", "encryption_method", "error_info",
+        "license_error", "disconnect_reason"}) {
+    if (!s.contains(key)) {
+      s[key] = nullptr;
+    }
+  }
+}
+
+void RdpHandler::enterStage(Stage stage) {
+  if (!session_.furthest_stage || *session_.furthest_stage < stage) {
+    session_.furthest_stage = stage;
+  }
+}
+
+void RdpHandler::emit(const Pdu& pdu, model::Event ev) {
+  ev.dir = pdu.dir;
+  if (ev.stage) {
+    enterStage(*ev.stage);
+  }
+  pdu.ctx->emit(std::move(ev));
+}
+
+bool RdpHandler::fail(const Pdu& pdu, const ParseError& e, std::string_view what) {
+  reportParseError(*pdu.ctx, pdu.dir, pdu.base, e, what);
+  return false;
+}
+
+void RdpHandler::markActive(Direction dir, engine::DissectContext& ctx, const char* why) {
+  if (session_.active) {
+    return;
+  }
+  session_.active = true;
+  enterStage(Stage::Active);
+  model::Event ev = model::Event::make("rdp.active", Stage::Active,
+                                       std::string("session active (") + why + ")");
+  ev.dir = dir;
+  ev.fields["trigger"] = why;
+  ctx.emit(std::move(ev));
+}
+
+Progress RdpHandler::onData(const engine::StreamData& in, engine::DissectContext& ctx) {
+  initSummary(ctx);
+  auto frame = tpkt::nextFrame(in.data, 0);
+  if (!frame) {
+    if (frame.error().kind == ErrorKind::Truncated) {
+      return Progress::needMore(0, in.data.size() + 1);
+    }
+    const ParseError& e = frame.error();
+    const std::string id = std::string(e.field) == "tpkt.length" ? "tpkt.length.too_small"
+                           : std::string(e.field) == "fastpath.length"
+                               ? "fastpath.length.too_small"
+                               : "rdp.frame.invalid_first_byte";
+    ctx.anomaly(id, in.dir, in.stream_offset + e.offset,
+                "byte 0x" + toHex(in.data.subspan(0, 1)) +
+                    " starts neither a TPKT (0x03) nor a fast-path PDU (action 0), or its "
+                    "length is impossible; dissection of this direction stops");
+    return Progress::stop(0);
+  }
+  if (frame->total_length > in.data.size()) {
+    return Progress::needMore(0, frame->total_length);
+  }
+  const ByteView bytes = in.data.subspan(0, frame->total_length);
+  Pdu pdu{in.dir, in.stream_offset, &ctx};
+  bool ok = true;
+  if (frame->kind == tpkt::FrameKind::Tpkt) {
+    ByteReader r(bytes, 0);
+    (void)r.skip(tpkt::kTpktHeaderLength, "tpkt.header");
+    ok = onTpkt(pdu, r);
+  } else {
+    ok = onFastPath(pdu, bytes, frame->fp_flags);
+  }
+  return ok ? Progress::consumed(frame->total_length) : Progress::stop(frame->total_length);
+}
+
+bool RdpHandler::onTpkt(const Pdu& pdu, ByteReader r) {
+  auto code = x224::peekTpduCode(r);
+  if (!code) {
+    return fail(pdu, insideFrame(code.error()), "X.224 TPDU");
+  }
+  switch (*code & 0xF0) {
+    case x224::kTpduCr:
+      return onConnectionRequest(pdu, r);
+    case x224::kTpduCc:
+      return onConnectionConfirm(pdu, r);
+    case x224::kTpduDr:
+      return onDisconnectRequest(pdu, r);
+    case x224::kTpduEr:
+      return onErrorTpdu(pdu, r);
+    case x224::kTpduDt: {
+      auto dt = x224::parseData(r);
+      if (!dt) {
+        return fail(pdu, dt.error(), "X.224 Data TPDU");
+      }
+      ByteReader user(dt->user_data, dt->user_data_offset);
+      return onMcs(pdu, user);
+    }
+    default:
+      pdu.ctx->anomaly("x224.tpdu.unknown_code", pdu.dir, pdu.base + r.offset() + 1,
+                       "X.224 TPDU code " + hexCode(*code) +
+                           " is not one RDP uses (CR, CC, DR, DT, ER); dissection stops");
+      return false;
+  }
+}
+
+bool RdpHandler::onConnectionRequest(const Pdu& pdu, ByteReader r) {
+  auto cr = x224::parseConnectionRequest(r);
+  if (!cr) {
+    return fail(pdu, cr.error(), "X.224 Connection Request");
+  }
+  session_.cr_seen = true;
+  engine::DissectContext& ctx = *pdu.ctx;
+  const bool redact = ctx.redactIdentities();
+  model::Event ev = model::Event::make("x224.connection_request", Stage::Negotiation, "");
+  std::string summary = "X.224 Connection Request";
+  model::Fields& s = ctx.connection().rdp;
+  if (cr->cookie) {
+    const std::string cookie = redact ? "<redacted>" : cleanString(*cr->cookie);
+    ev.fields["cookie"] = cookie;
+    s["cookie"] = cookie;
+    summary += ", cookie \"" + cookie + "\"";
+  } else {
+    ev.fields["cookie"] = nullptr;
+  }
+  if (cr->routing_token) {
+    ev.fields["routing_token"] = cleanString(*cr->routing_token);
+    s["routing_token"] = ev.fields["routing_token"];
+    summary += ", routing token";
+  } else {
+    ev.fields["routing_token"] = nullptr;
+  }
+  if (cr->neg) {
+    session_.requested_protocols = cr->neg->requested_protocols;
+    ev.fields["requested_protocols"] = protocolNames(cr->neg->requested_protocols);
+    ev.fields["requested_protocols_value"] = cr->neg->requested_protocols;
+    ev.fields["flags"] = bitNames(x224::negReqFlags(), cr->neg->flags);
+    ev.fields["flags_value"] = cr->neg->flags;
+    if (cr->neg->correlation_id) {
+      ev.fields["correlation_id"] = toHex(ByteView(*cr->neg->correlation_id), 16);
+    } else {
+      ev.fields["correlation_id"] = nullptr;
+    }
+    s["requested_protocols"] = ev.fields["requested_protocols"];
+    summary += ", requests " + (cr->neg->requested_protocols == 0
+                                    ? std::string("PROTOCOL_RDP")
+                                    : bitNamesJoined(x224::protocols(),
+                                                     cr->neg->requested_protocols));
+  } else {
+    // [MS-RDPBCGR] 2.2.1.1: without RDP_NEG_REQ the client can only do standard RDP security.
+    session_.requested_protocols = 0;
+    ev.fields["requested_protocols"] = protocolNames(0);
+    ev.fields["requested_protocols_value"] = 0;
+    ev.fields["flags"] = model::Fields::array();
+    ev.fields["correlation_id"] = nullptr;
+    ev.fields["has_negotiation"] = false;
+    s["requested_protocols"] = ev.fields["requested_protocols"];
+    summary += ", no negotiation request (standard RDP security only)";
+  }
+  ev.summary = std::move(summary);
+  emit(pdu, std::move(ev));
+  return true;
+}
+
+bool RdpHandler::onConnectionConfirm(const Pdu& pdu, ByteReader r) {
+  auto cc = x224::parseConnectionConfirm(r);
+  if (!cc) {
+    return fail(pdu, cc.error(), "X.224 Connection Confirm");
+  }
+  session_.cc_seen = true;
+  engine::DissectContext& ctx = *pdu.ctx;
+  model::Fields& s = ctx.connection().rdp;
+  if (cc->failure) {
+    session_.neg_failed = true;
+    const std::uint32_t code = cc->failure->failure_code;
+    model::Event ev = model::Event::make(
+        "x224.neg_failure", Stage::Negotiation,
+        "RDP Negotiation Failure: " + codeName(x224::negFailureCodes(), code) + " (" +
+            codeMeaning(x224::negFailureCodes(), code) + ")");
+    ev.fields["failure_code"] = codeName(x224::negFailureCodes(), code);
+    ev.fields["failure_code_value"] = code;
+    s["neg_failure"] = ev.fields["failure_code"];
+    s["result"] = ev.fields["failure_code"];  // Zeek: rdp.log result = failure code name
+    emit(pdu, std::move(ev));
+    return true;
+  }
+  model::Event ev = model::Event::make("x224.connection_confirm", Stage::Negotiation, "");
+  std::uint32_t selected = x224::kProtocolRdp;
+  if (cc->rsp) {
+    selected = cc->rsp->selected_protocol;
+    ev.fields["selected_protocol"] = codeName(x224::protocols(), selected);
+    ev.fields["selected_protocol_value"] = selected;
+    ev.fields["flags"] = bitNames(x224::negRspFlags(), cc->rsp->flags);
+    ev.fields["flags_value"] = cc->rsp->flags;
+    ev.fields["has_negotiation"] = true;
+    ev.summary = "X.224 Connection Confirm, selected " + codeName(x224::protocols(), selected);
+  } else {
+    ev.fields["selected_protocol"] = codeName(x224::protocols(), selected);
+    ev.fields["selected_protocol_value"] = selected;
+    ev.fields["flags"] = model::Fields::array();
+    ev.fields["has_negotiation"] = false;
+    ev.summary = "X.224 Connection Confirm without negotiation data (standard RDP security)";
+  }
+  session_.selected_protocol = selected;
+  s["selected_protocol"] = ev.fields["selected_protocol"];
+  s["security_protocol"] = zeekProtocolName(selected);
+  emit(pdu, std::move(ev));
+  if (session_.tlsSelected() && s["result"].is_null()) {
+    s["result"] = "encrypted";  // Zeek: rdp_begin_encryption sets result "encrypted"
+  }
+  return true;
+}
+
+bool RdpHandler::onDisconnectRequest(const Pdu& pdu, ByteReader r) {
+  auto dr = x224::parseDisconnectRequest(r);
+  if (!dr) {
+    return fail(pdu, dr.error(), "X.224 Disconnect Request");
+  }
+  model::Event ev = model::Event::make(
+      "x224.disconnect_request", std::nullopt,
+      "X.224 Disconnect Request: " + codeName(x224::disconnectReasons(), dr->reason));
+  ev.fields["reason"] = codeName(x224::disconnectReasons(), dr->reason);
+  ev.fields["reason_value"] = dr->reason;
+  emit(pdu, std::move(ev));
+  return true;
+}
+
+bool RdpHandler::onErrorTpdu(const Pdu& pdu, ByteReader r) {
+  auto er = x224::parseErrorTpdu(r);
+  if (!er) {
+    return fail(pdu, er.error(), "X.224 TPDU Error");
+  }
+  // X.224 13.12.3 reject cause: 0 not specified, 1 invalid parameter code, 2 invalid TPDU type,
+  // 3 invalid parameter value.
+  static constexpr const char* kCauses[] = {"REASON_NOT_SPECIFIED", "INVALID_PARAMETER_CODE",
+                                            "INVALID_TPDU_TYPE", "INVALID_PARAMETER_VALUE"};
+  const std::string cause = er->reject_cause < 4 ? kCauses[er->reject_cause]
+                                                 : "UNKNOWN(" + hexCode(er->reject_cause) + ")";
+  model::Event ev = model::Event::make("x224.error", std::nullopt, "X.224 TPDU Error: " + cause);
+  ev.fields["reason"] = cause;
+  ev.fields["reason_value"] = er->reject_cause;
+  emit(pdu, std::move(ev));
+  return true;
+}
+
+bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flags) {
+  // [MS-RDPBCGR] 2.2.8.1.2 (client input) / 2.2.9.1.2 (server output): counted, not decoded.
+  const bool encrypted = (fp_flags & tpkt::kFastPathOutputEncrypted) != 0;
+  if (pdu.dir == Direction::ToClient &&
+      (session_.finalization_seen || session_.demand_active_seen || session_.client_info_seen ||
+       session_.tlsSelected())) {
+    // The server sends fast-path output only once the session is up ([MS-RDPBCGR] 1.3.1.1).
+    markActive(pdu.dir, *pdu.ctx, "fast-path output");
+  }
+  model::Event ev = model::Event::make(
+      "rdp.fastpath", session_.active ? std::optional<Stage>(Stage::Active) : std::nullopt,
+      std::string(pdu.dir == Direction::ToServer ? "fast-path input" : "fast-path output") +
+          ", " + std::to_string(frame.size()) + " bytes" + (encrypted ? ", encrypted" : ""));
+  ev.dir = pdu.dir;
+  ev.fields["length"] = frame.size();
+  ev.fields["encrypted"] = encrypted;
+  ev.fields["flags_value"] = fp_flags;
+  pdu.ctx->emitBulk(std::move(ev));
+  return true;
+}
+
+Progress RdpHandler::onEarlyUserAuth(const engine::StreamData& in, engine::DissectContext& ctx) {
+  initSummary(ctx);
+  ByteReader r(in.data, 0);
+  auto v = r.u32le("rdp.early_user_auth.result");
+  if (!v) {
+    return Progress::needMore(0, 4);
+  }
+  // [MS-RDPBCGR] 2.2.10.2: authorizationResult ACCESS_GRANTED 0x0, ACCESS_DENIED 0x5.
+  const std::string name = *v == 0   ? "ACCESS_GRANTED"
+                           : *v == 5 ? "ACCESS_DENIED"
+                                     : "UNKNOWN(" + hexCode(*v) + ")";
+  model::Event ev = model::Event::make("rdp.early_user_auth_result", Stage::EarlyAuth,
+                                       "Early User Authorization Result: " + name);
+  ev.dir = in.dir;
+  ev.fields["result"] = name;
+  ev.fields["result_value"] = *v;
+  enterStage(Stage::EarlyAuth);
+  ctx.emit(std::move(ev));
+  ctx.connection().credssp["early_user_auth"] = name;
+  return Progress::consumed(4);
+}
+
+}  // namespace rdpscope::rdp

@@ -1,0 +1,499 @@
+// MCS (T.125) and GCC (T.124) part of RdpHandler: connect PDUs with every GCC user data block,
+// and the PER domain PDUs (erect domain, attach user, channel join, send data, ultimatum).
+#include "core/code_names.h"
+#include "gcc/gcc.h"
+#include "mcs/mcs.h"
+#include "mcs/mcs_names.h"
+#include "rdp/field_util.h"
+#include "rdp/rdp_handler.h"
+#include "rdp/rdp_names.h"
+#include "rdp/rdp_names_extra.h"
+#include "tpkt/parse_util.h"
+#include "x224/x224_names.h"
+
+namespace rdpscope::rdp {
+
+namespace {
+
+std::string identity(engine::DissectContext& ctx, const std::string& s) {
+  return ctx.redactIdentities() ? std::string("<redacted>") : cleanString(s);
+}
+
+}  // namespace
+
+bool RdpHandler::onMcs(const Pdu& pdu, ByteReader r) {
+  if (mcs::isConnectPdu(r.rest())) {
+    const ByteView b = r.rest();
+    return b[1] == 0x65 ? onMcsConnectInitial(pdu, r) : onMcsConnectResponse(pdu, r);
+  }
+  return onMcsDomainPdu(pdu, r);
+}
+
+bool RdpHandler::onMcsConnectInitial(const Pdu& pdu, ByteReader r) {
+  auto ci = mcs::parseConnectInitial(r);
+  if (!ci) {
+    return fail(pdu, insideFrame(ci.error()), "MCS Connect-Initial");
+  }
+  model::Event ev = model::Event::make("mcs.connect_initial", Stage::McsConnect,
+                                       "MCS Connect-Initial (GCC Conference Create Request)");
+  ev.fields["max_mcs_pdu_size"] = ci->target.max_mcs_pdu_size;
+  ev.fields["max_channel_ids"] = ci->target.max_channel_ids;
+  ev.fields["protocol_version"] = ci->target.protocol_version;
+  ev.fields["user_data_length"] = ci->user_data.size();
+  emit(pdu, std::move(ev));
+  ByteReader ud(ci->user_data, ci->user_data_offset);
+  return onClientUserData(pdu, ud);
+}
+
+bool RdpHandler::onMcsConnectResponse(const Pdu& pdu, ByteReader r) {
+  auto cr = mcs::parseConnectResponse(r);
+  if (!cr) {
+    return fail(pdu, insideFrame(cr.error()), "MCS Connect-Response");
+  }
+  const std::string result = codeName(mcs::results(), cr->result);
+  model::Event ev = model::Event::make("mcs.connect_response", Stage::McsConnect,
+                                       "MCS Connect-Response: " + result);
+  ev.fields["result"] = result;
+  ev.fields["result_value"] = cr->result;
+  ev.fields["called_connect_id"] = cr->called_connect_id;
+  ev.fields["max_mcs_pdu_size"] = cr->domain.max_mcs_pdu_size;
+  emit(pdu, std::move(ev));
+  if (cr->result != 0) {
+    pdu.ctx->connection().rdp["result"] = result;
+  }
+  if (cr->user_data.empty()) {
+    return true;  // a refused connect may carry no GCC response
+  }
+  ByteReader ud(cr->user_data, cr->user_data_offset);
+  return onServerUserData(pdu, ud);
+}
+
+bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
+  auto cc = gcc::parseConferenceCreateRequest(r);
+  if (!cc) {
+    return fail(pdu, insideFrame(cc.error()), "GCC Conference Create Request");
+  }
+  engine::DissectContext& ctx = *pdu.ctx;
+  model::Fields& s = ctx.connection().rdp;
+  for (const gcc::UserDataBlock& b : cc->blocks) {
+    ByteReader body(b.body, b.offset + 4);
+    switch (b.type) {
+      case gcc::kCsCore: {
+        auto c = gcc::parseClientCore(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Client Core Data");
+        }
+        const std::string name = identity(ctx, c->client_name);
+        model::Event ev = model::Event::make(
+            "gcc.client_core", Stage::McsConnect,
+            "Client Core Data: " + clientBuildName(c->client_build) + ", " + name + ", " +
+                std::to_string(c->desktop_width) + "x" + std::to_string(c->desktop_height));
+        auto& f = ev.fields;
+        f["version"] = codeName(rdpVersions(), c->version);
+        f["version_value"] = c->version;
+        f["desktop_width"] = c->desktop_width;
+        f["desktop_height"] = c->desktop_height;
+        f["color_depth"] = codeName(colorDepths(), c->color_depth);
+        f["keyboard_layout"] = keyboardLayoutName(c->keyboard_layout);
+        f["keyboard_layout_value"] = c->keyboard_layout;
+        f["client_build"] = c->client_build;
+        f["client_name"] = name;
+        f["keyboard_type"] = codeName(keyboardTypes(), c->keyboard_type);
+        f["keyboard_type_value"] = c->keyboard_type;
+        f["keyboard_sub_type"] = c->keyboard_sub_type;
+        f["keyboard_function_keys"] = c->keyboard_function_keys;
+        f["ime_file_name"] = cleanString(c->ime_file_name);
+        if (c->post_beta2_color_depth) {
+          f["post_beta2_color_depth"] = codeName(colorDepths(), *c->post_beta2_color_depth);
+        }
+        if (c->high_color_depth) {
+          f["high_color_depth"] = codeName(highColorDepths(), *c->high_color_depth);
+          f["high_color_depth_value"] = *c->high_color_depth;
+        }
+        if (c->supported_color_depths) {
+          f["supported_color_depths"] = bitNames(supportedColorDepths(), *c->supported_color_depths);
+        }
+        if (c->early_capability_flags) {
+          f["early_capability_flags"] =
+              bitNames(clientEarlyCapabilityFlags(), *c->early_capability_flags);
+          f["early_capability_flags_value"] = *c->early_capability_flags;
+        }
+        if (c->client_dig_product_id) {
+          f["client_dig_product_id"] = cleanString(*c->client_dig_product_id);
+        }
+        if (c->connection_type) {
+          f["connection_type"] = codeName(connectionTypes(), *c->connection_type);
+        }
+        if (c->server_selected_protocol) {
+          f["server_selected_protocol"] = codeName(x224::protocols(), *c->server_selected_protocol);
+          f["server_selected_protocol_value"] = *c->server_selected_protocol;
+        }
+        if (c->desktop_physical_width) {
+          f["desktop_physical_width"] = *c->desktop_physical_width;
+          f["desktop_physical_height"] = c->desktop_physical_height.value_or(0);
+        }
+        if (c->desktop_scale_factor) {
+          f["desktop_scale_factor"] = *c->desktop_scale_factor;
+        }
+        s["client_build"] = clientBuildName(c->client_build);
+        s["client_build_value"] = c->client_build;
+        s["client_name"] = name;
+        s["client_dig_product_id"] =
+            c->client_dig_product_id ? model::Fields(cleanString(*c->client_dig_product_id))
+                                     : model::Fields(nullptr);
+        s["keyboard_layout"] = keyboardLayoutName(c->keyboard_layout);
+        s["keyboard_layout_value"] = c->keyboard_layout;
+        s["desktop_width"] = c->desktop_width;
+        s["desktop_height"] = c->desktop_height;
+        // Requested colour depth, rdp.log style: 32bpp when the client asks for a 32bpp
+        // session (RNS_UD_CS_WANT_32BPP_SESSION), else highColorDepth.
+        if (c->early_capability_flags &&
+            (*c->early_capability_flags & gcc::kWant32BppSession) != 0) {
+          s["color_depth"] = "32bit";
+        } else if (c->high_color_depth) {
+          s["color_depth"] = codeName(highColorDepthLabels(), *c->high_color_depth);
+        } else {
+          s["color_depth"] = codeName(colorDepths(), c->color_depth);
+        }
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kCsSecurity: {
+        auto c = gcc::parseClientSecurity(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Client Security Data");
+        }
+        model::Event ev = model::Event::make(
+            "gcc.client_security", Stage::McsConnect,
+            "Client Security Data: " + bitNamesJoined(encryptionMethods(), c->encryption_methods));
+        ev.fields["encryption_methods"] = bitNames(encryptionMethods(), c->encryption_methods);
+        ev.fields["encryption_methods_value"] = c->encryption_methods;
+        ev.fields["ext_encryption_methods_value"] = c->ext_encryption_methods;
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kCsNet: {
+        auto c = gcc::parseClientNetwork(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Client Network Data");
+        }
+        model::Fields names = model::Fields::array();
+        model::Fields channels = model::Fields::array();
+        session_.channel_names.clear();
+        std::string joined;
+        for (const gcc::ChannelDef& ch : *c) {
+          const std::string n = cleanString(ch.name);
+          names.push_back(n);
+          session_.channel_names.push_back(n);
+          model::Fields one = model::Fields::object();
+          one["name"] = n;
+          one["options"] = bitNames(channelOptions(), ch.options);
+          one["options_value"] = ch.options;
+          channels.push_back(std::move(one));
+          joined += (joined.empty() ? "" : ",") + n;
+        }
+        model::Event ev = model::Event::make(
+            "gcc.client_network", Stage::McsConnect,
+            "Client Network Data: " + std::to_string(c->size()) + " channels" +
+                (joined.empty() ? "" : " (" + joined + ")"));
+        ev.fields["channel_count"] = c->size();
+        ev.fields["channels"] = std::move(channels);
+        s["channels"] = names;
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kCsCluster: {
+        auto c = gcc::parseClientCluster(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Client Cluster Data");
+        }
+        model::Event ev = model::Event::make("gcc.client_cluster", Stage::McsConnect,
+                                             "Client Cluster Data, flags " + hexCode(c->flags));
+        ev.fields["flags"] = bitNames(clusterFlags(), c->flags & ~0x3Cu);
+        ev.fields["flags_value"] = c->flags;
+        ev.fields["redirection_supported"] = (c->flags & 0x01) != 0;
+        ev.fields["redirection_version"] = ((c->flags & 0x3Cu) >> 2) + 1;
+        ev.fields["redirected_session_id_valid"] = (c->flags & 0x02) != 0;
+        ev.fields["redirected_smartcard"] = (c->flags & 0x40) != 0;
+        ev.fields["redirected_session_id"] = c->redirected_session_id;
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kCsMonitor: {
+        auto c = gcc::parseClientMonitor(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Client Monitor Data");
+        }
+        model::Event ev = model::Event::make(
+            "gcc.client_monitor", Stage::McsConnect,
+            "Client Monitor Data: " + std::to_string(c->monitor_count) + " monitors");
+        ev.fields["monitor_count"] = c->monitor_count;
+        model::Fields mons = model::Fields::array();
+        for (const auto& m : c->monitors) {
+          mons.push_back({{"left", m.left}, {"top", m.top}, {"right", m.right},
+                          {"bottom", m.bottom}, {"primary", (m.flags & 1) != 0}});
+        }
+        ev.fields["monitors"] = std::move(mons);
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kCsMcsMsgChannel:
+      case gcc::kCsMultitransport: {
+        const bool msg = b.type == gcc::kCsMcsMsgChannel;
+        auto c = gcc::parseFlagsBlock(body, msg ? "gcc.client_message_channel.flags"
+                                                : "gcc.client_multitransport.flags");
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Client user data block");
+        }
+        model::Event ev = model::Event::make(
+            msg ? "gcc.client_message_channel" : "gcc.client_multitransport", Stage::McsConnect,
+            std::string(msg ? "Client Message Channel Data" : "Client Multitransport Data") +
+                ", flags " + hexCode(*c));
+        ev.fields["flags_value"] = *c;
+        emit(pdu, std::move(ev));
+        break;
+      }
+      default: {
+        model::Event ev = model::Event::make(
+            "gcc.client_block", Stage::McsConnect,
+            "Client data block " + codeName(gccUserDataTypes(), b.type));
+        ev.fields["type"] = codeName(gccUserDataTypes(), b.type);
+        ev.fields["type_value"] = b.type;
+        ev.fields["length"] = b.length;
+        emit(pdu, std::move(ev));
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
+  auto cc = gcc::parseConferenceCreateResponse(r);
+  if (!cc) {
+    return fail(pdu, insideFrame(cc.error()), "GCC Conference Create Response");
+  }
+  engine::DissectContext& ctx = *pdu.ctx;
+  model::Fields& s = ctx.connection().rdp;
+  if (cc->result) {
+    // rdp.log `result`: the GCC Conference Create Response result ("Success"...).
+    s["result"] = codeName(gccResults(), *cc->result);
+  }
+  for (const gcc::UserDataBlock& b : cc->blocks) {
+    ByteReader body(b.body, b.offset + 4);
+    switch (b.type) {
+      case gcc::kScCore: {
+        auto c = gcc::parseServerCore(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Server Core Data");
+        }
+        model::Event ev = model::Event::make(
+            "gcc.server_core", Stage::McsConnect,
+            "Server Core Data: " + codeName(rdpVersions(), c->version));
+        ev.fields["version"] = codeName(rdpVersions(), c->version);
+        ev.fields["version_value"] = c->version;
+        if (c->client_requested_protocols) {
+          ev.fields["client_requested_protocols"] = protocolNames(*c->client_requested_protocols);
+          ev.fields["client_requested_protocols_value"] = *c->client_requested_protocols;
+        }
+        if (c->early_capability_flags) {
+          ev.fields["early_capability_flags"] =
+              bitNames(serverEarlyCapabilityFlags(), *c->early_capability_flags);
+          ev.fields["early_capability_flags_value"] = *c->early_capability_flags;
+        }
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kScSecurity: {
+        auto c = gcc::parseServerSecurity(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Server Security Data");
+        }
+        session_.server_security_seen = true;
+        session_.encryption_method = c->encryption_method;
+        session_.encryption_level = c->encryption_level;
+        model::Event ev = model::Event::make(
+            "gcc.server_security", Stage::McsConnect,
+            "Server Security Data: " + codeName(encryptionMethods(), c->encryption_method) +
+                ", " + codeName(encryptionLevels(), c->encryption_level));
+        auto& f = ev.fields;
+        f["encryption_method"] = codeName(encryptionMethods(), c->encryption_method);
+        f["encryption_method_value"] = c->encryption_method;
+        f["encryption_level"] = codeName(encryptionLevels(), c->encryption_level);
+        f["encryption_level_value"] = c->encryption_level;
+        f["server_random_length"] = c->server_random_length;
+        f["server_certificate_length"] = c->server_certificate_length;
+        s["encryption_method"] = codeName(encryptionMethodLabels(), c->encryption_method);
+        s["encryption_level"] = codeName(encryptionLevelLabels(), c->encryption_level);
+        if (c->certificate) {
+          const gcc::ServerCertificate& cert = *c->certificate;
+          const bool rsa = cert.chain_version == 1;
+          f["cert_type"] = rsa ? "RSA" : "X.509";
+          f["cert_chain_version"] = codeName(certChainVersions(), cert.chain_version);
+          f["cert_permanent"] = cert.permanent;
+          if (rsa) {
+            f["rsa_bits"] = cert.rsa_bit_length.value_or(0);
+            f["rsa_exponent"] = cert.rsa_public_exponent.value_or(0);
+          } else {
+            model::Fields sizes = model::Fields::array();
+            for (const ByteView& x : cert.x509_certs) {
+              sizes.push_back(x.size());
+            }
+            f["cert_sizes"] = std::move(sizes);
+          }
+          s["cert_type"] = rsa ? "RSA" : "X.509";
+          s["cert_count"] = rsa ? std::size_t{1} : cert.x509_certs.size();
+          s["cert_permanent"] = cert.permanent;
+        }
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kScNet: {
+        auto c = gcc::parseServerNetwork(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Server Network Data");
+        }
+        session_.io_channel = c->io_channel;
+        session_.channel_ids = c->channel_ids;
+        model::Event ev = model::Event::make(
+            "gcc.server_network", Stage::McsConnect,
+            "Server Network Data: I/O channel " + std::to_string(c->io_channel) + ", " +
+                std::to_string(c->channel_ids.size()) + " channel ids");
+        ev.fields["io_channel"] = c->io_channel;
+        model::Fields ids = model::Fields::array();
+        for (std::size_t i = 0; i < c->channel_ids.size(); ++i) {
+          model::Fields one = model::Fields::object();
+          one["id"] = c->channel_ids[i];
+          one["name"] = i < session_.channel_names.size() ? model::Fields(session_.channel_names[i])
+                                                          : model::Fields(nullptr);
+          ids.push_back(std::move(one));
+        }
+        ev.fields["channels"] = std::move(ids);
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kScMcsMsgChannel: {
+        auto c = gcc::parseServerMessageChannel(body);
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Server Message Channel Data");
+        }
+        session_.message_channel = *c;
+        model::Event ev = model::Event::make(
+            "gcc.server_message_channel", Stage::McsConnect,
+            "Server Message Channel Data: channel " + std::to_string(*c));
+        ev.fields["channel_id"] = *c;
+        emit(pdu, std::move(ev));
+        break;
+      }
+      case gcc::kScMultitransport: {
+        auto c = gcc::parseFlagsBlock(body, "gcc.server_multitransport.flags");
+        if (!c) {
+          return fail(pdu, insideFrame(c.error()), "Server Multitransport Data");
+        }
+        model::Event ev = model::Event::make("gcc.server_multitransport", Stage::McsConnect,
+                                             "Server Multitransport Data, flags " + hexCode(*c));
+        ev.fields["flags_value"] = *c;
+        emit(pdu, std::move(ev));
+        break;
+      }
+      default: {
+        model::Event ev = model::Event::make(
+            "gcc.server_block", Stage::McsConnect,
+            "Server data block " + codeName(gccUserDataTypes(), b.type));
+        ev.fields["type"] = codeName(gccUserDataTypes(), b.type);
+        ev.fields["type_value"] = b.type;
+        ev.fields["length"] = b.length;
+        emit(pdu, std::move(ev));
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
+  auto d = mcs::parseDomainPdu(r);
+  if (!d) {
+    return fail(pdu, insideFrame(d.error()), "MCS domain PDU");
+  }
+  engine::DissectContext& ctx = *pdu.ctx;
+  const std::string type = codeName(mcs::domainPduTypes(), d->choice);
+  switch (static_cast<mcs::DomainPdu>(d->choice)) {
+    case mcs::DomainPdu::SendDataRequest:
+    case mcs::DomainPdu::SendDataIndication: {
+      ByteReader data(d->user_data, d->user_data_offset);
+      return onChannelData(pdu, static_cast<std::uint16_t>(d->channel_id.value_or(0)), data);
+    }
+    case mcs::DomainPdu::ErectDomainRequest: {
+      model::Event ev = model::Event::make("mcs.erect_domain_request", Stage::ChannelSetup,
+                                           "MCS Erect Domain Request");
+      ev.fields["sub_height"] = d->sub_height.value_or(0);
+      ev.fields["sub_interval"] = d->sub_interval.value_or(0);
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case mcs::DomainPdu::AttachUserRequest:
+      emit(pdu, model::Event::make("mcs.attach_user_request", Stage::ChannelSetup,
+                                   "MCS Attach User Request"));
+      return true;
+    case mcs::DomainPdu::AttachUserConfirm: {
+      const std::string result = codeName(mcs::results(), d->result.value_or(0));
+      model::Event ev = model::Event::make(
+          "mcs.attach_user_confirm", Stage::ChannelSetup,
+          "MCS Attach User Confirm: " + result +
+              (d->initiator ? ", user id " + std::to_string(*d->initiator) : ""));
+      ev.fields["result"] = result;
+      ev.fields["result_value"] = d->result.value_or(0);
+      ev.fields["user_id"] = d->initiator ? model::Fields(*d->initiator) : model::Fields(nullptr);
+      if (d->initiator) {
+        session_.user_id = static_cast<std::uint16_t>(*d->initiator);
+      }
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case mcs::DomainPdu::ChannelJoinRequest: {
+      model::Event ev = model::Event::make(
+          "mcs.channel_join_request", Stage::ChannelSetup,
+          "MCS Channel Join Request " + std::to_string(d->channel_id.value_or(0)));
+      ev.fields["channel_id"] = d->channel_id.value_or(0);
+      ev.fields["user_id"] = d->initiator.value_or(0);
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case mcs::DomainPdu::ChannelJoinConfirm: {
+      const std::string result = codeName(mcs::results(), d->result.value_or(0));
+      const std::uint32_t id = d->channel_id.value_or(d->requested_channel_id.value_or(0));
+      model::Event ev = model::Event::make(
+          "mcs.channel_join_confirm", Stage::ChannelSetup,
+          "MCS Channel Join Confirm " + std::to_string(id) + ": " + result);
+      ev.fields["result"] = result;
+      ev.fields["result_value"] = d->result.value_or(0);
+      ev.fields["channel_id"] = id;
+      ev.fields["requested_channel_id"] = d->requested_channel_id.value_or(0);
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case mcs::DomainPdu::DisconnectProviderUltimatum: {
+      const std::uint32_t reason = d->reason.value_or(0);
+      const std::string name = codeName(mcs::disconnectReasons(), reason);
+      model::Event ev = model::Event::make(
+          "mcs.disconnect_provider_ultimatum", std::nullopt,
+          "MCS Disconnect Provider Ultimatum: " + name + " (" +
+              codeMeaning(mcs::disconnectReasons(), reason) + ")");
+      ev.fields["reason"] = name;
+      ev.fields["reason_value"] = reason;
+      ctx.connection().rdp["disconnect_reason"] = name;
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    default: {
+      model::Event ev = model::Event::make("mcs.domain_pdu", std::nullopt, "MCS " + type);
+      ev.fields["type"] = type;
+      ev.fields["type_value"] = d->choice;
+      emit(pdu, std::move(ev));
+      return true;
+    }
+  }
+}
+
+}  // namespace rdpscope::rdp

@@ -1,0 +1,730 @@
+// RDP PDUs on the MCS I/O channel ([MS-RDPBCGR] 2.2.1.10 - 2.2.1.22, 2.2.3, 2.2.5, 2.2.10,
+// 2.2.13, 2.2.2.1-2): security header, Security Exchange, Client Info (password never decoded),
+// licensing, capability exchange, finalization, error / session-info / redirection PDUs.
+// Standard-RDP-security encrypted payloads are recorded as header + size only.
+#include "core/code_names.h"
+#include "core/text.h"
+#include "rdp/field_util.h"
+#include "rdp/rdp_handler.h"
+#include "rdp/rdp_names.h"
+#include "tpkt/parse_util.h"
+
+namespace rdpscope::rdp {
+
+namespace {
+
+// [MS-RDPBCGR] 2.2.8.1.1.2.1 Basic Security Header flags.
+constexpr std::uint16_t kSecExchangePkt = 0x0001;
+constexpr std::uint16_t kSecTransportReq = 0x0002;
+constexpr std::uint16_t kSecTransportRsp = 0x0004;
+constexpr std::uint16_t kSecEncrypt = 0x0008;
+constexpr std::uint16_t kSecInfoPkt = 0x0040;
+constexpr std::uint16_t kSecLicensePkt = 0x0080;
+constexpr std::uint16_t kSecRedirectionPkt = 0x0400;
+constexpr std::uint16_t kSecAutodetectReq = 0x1000;
+constexpr std::uint16_t kSecAutodetectRsp = 0x2000;
+constexpr std::uint16_t kSecHeartbeat = 0x4000;
+
+// [MS-RDPBCGR] 2.2.8.1.1.1.1 Share Control Header pduType (low 4 bits).
+constexpr std::uint16_t kPduDemandActive = 0x1;
+constexpr std::uint16_t kPduConfirmActive = 0x3;
+constexpr std::uint16_t kPduDeactivateAll = 0x6;
+constexpr std::uint16_t kPduData = 0x7;
+constexpr std::uint16_t kPduServerRedir = 0xA;
+// TS_PROTOCOL_VERSION in the high 12 bits of pduType.
+constexpr std::uint16_t kProtocolVersion = 0x0010;
+
+// [MS-RDPBCGR] 2.2.8.1.1.1.2 Share Data Header pduType2.
+constexpr std::uint8_t kPdu2Update = 2;
+constexpr std::uint8_t kPdu2Control = 20;
+constexpr std::uint8_t kPdu2Pointer = 27;
+constexpr std::uint8_t kPdu2Input = 28;
+constexpr std::uint8_t kPdu2Synchronize = 31;
+constexpr std::uint8_t kPdu2ShutdownRequest = 36;
+constexpr std::uint8_t kPdu2ShutdownDenied = 37;
+constexpr std::uint8_t kPdu2SaveSessionInfo = 38;
+constexpr std::uint8_t kPdu2FontList = 39;
+constexpr std::uint8_t kPdu2FontMap = 40;
+constexpr std::uint8_t kPdu2PersistentList = 43;
+constexpr std::uint8_t kPdu2SetErrorInfo = 47;
+// [MS-RDPBCGR] 2.2.8.1.1.1.2 compressedType PACKET_COMPRESSED.
+constexpr std::uint8_t kPacketCompressed = 0x20;
+
+// [MS-RDPBCGR] 2.2.1.12.1.1 licensing bMsgType values.
+constexpr std::uint8_t kLicRequest = 0x01;
+constexpr std::uint8_t kLicNewLicense = 0x03;
+constexpr std::uint8_t kLicUpgradeLicense = 0x04;
+constexpr std::uint8_t kLicErrorAlert = 0xFF;
+// [MS-RDPBCGR] 2.2.1.12.1.3 STATUS_VALID_CLIENT: licensing succeeded (or was skipped).
+constexpr std::uint32_t kStatusValidClient = 0x00000007;
+
+// [MS-RDPBCGR] 2.2.1.11.1.1 INFO_UNICODE.
+constexpr std::uint32_t kInfoUnicode = 0x00000010;
+
+const char* licenseKind(std::uint8_t type) {
+  switch (type) {
+    case 0x01: return "rdp.license_request";
+    case 0x02: return "rdp.license_platform_challenge";
+    case 0x03: return "rdp.license_new_license";
+    case 0x04: return "rdp.license_upgrade";
+    case 0x12: return "rdp.license_info";
+    case 0x13: return "rdp.license_new_license_request";
+    case 0x15: return "rdp.license_challenge_response";
+    case 0xFF: return "rdp.license_error";
+    default: return "rdp.license_unknown";
+  }
+}
+
+// [MS-RDPBCGR] 2.2.1.11.1.1: a string field of cb bytes plus its terminator (2 bytes for
+// Unicode, 1 for ANSI).
+Result<std::string> infoString(ByteReader& r, std::uint16_t cb, bool unicode, const char* field) {
+  const std::size_t term = unicode ? 2 : 1;
+  RDPSCOPE_TRY(const ByteView raw, r.bytes(std::size_t{cb} + term, field));
+  if (unicode) {
+    return utf16leToUtf8(raw.subspan(0, cb));
+  }
+  return sanitizeUtf8(std::string(raw.begin(), raw.begin() + cb));
+}
+
+// Share control header recognition for the PDUs sent without a security header (TLS /
+// no-encryption): totalLength equals the PDU size (0x8000 marks a flow PDU) and pduType carries
+// TS_PROTOCOL_VERSION ([MS-RDPBCGR] 2.2.8.1.1.1.1).
+bool looksLikeShareControl(ByteView b) {
+  if (b.size() < 4) {
+    return false;
+  }
+  const std::uint16_t total = static_cast<std::uint16_t>(b[0] | (b[1] << 8));
+  const std::uint16_t type = static_cast<std::uint16_t>(b[2] | (b[3] << 8));
+  if (total == 0x8000) {
+    return true;
+  }
+  return total == b.size() && (type & 0xFFF0) == kProtocolVersion;
+}
+
+}  // namespace
+
+bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteReader r) {
+  if (channel_id == session_.io_channel) {
+    return onIoChannel(pdu, r);
+  }
+  // Virtual channels and the message channel: counted, not decoded.
+  std::string name;
+  for (std::size_t i = 0; i < session_.channel_ids.size(); ++i) {
+    if (session_.channel_ids[i] == channel_id && i < session_.channel_names.size()) {
+      name = session_.channel_names[i];
+    }
+  }
+  const bool message = session_.message_channel && *session_.message_channel == channel_id;
+  const bool user = session_.user_id && *session_.user_id == channel_id;
+  model::Event ev = model::Event::make(
+      "rdp.channel_data", std::nullopt,
+      "channel " + std::to_string(channel_id) +
+          (name.empty() ? (message ? " (message channel)" : user ? " (user channel)" : "")
+                        : " (" + name + ")") +
+          ", " + std::to_string(r.remaining()) + " bytes");
+  ev.dir = pdu.dir;
+  ev.fields["channel_id"] = channel_id;
+  ev.fields["channel"] = name.empty() ? (message ? "message" : user ? "user" : "unknown") : name;
+  ev.fields["length"] = r.remaining();
+  if (message || session_.standardEncryption()) {
+    auto flags = r.rest().size() >= 2 ? r.u16le("rdp.sec.flags") : Result<std::uint16_t>(0);
+    if (flags) {
+      ev.fields["security_flags"] = bitNames(securityHeaderFlags(), *flags);
+      ev.fields["encrypted"] = (*flags & kSecEncrypt) != 0;
+    }
+  }
+  pdu.ctx->emitBulk(std::move(ev));
+  return true;
+}
+
+bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
+  engine::DissectContext& ctx = *pdu.ctx;
+  const bool std_enc = session_.standardEncryption();
+  if (!std_enc && looksLikeShareControl(r.rest())) {
+    return onShareControl(pdu, r);
+  }
+  // [MS-RDPBCGR] 2.2.8.1.1.2: a security header precedes the payload.
+  const std::uint32_t sec_offset = r.offset();
+  auto flags_r = r.u16le("rdp.sec.flags");
+  auto flags_hi_r = r.u16le("rdp.sec.flags_hi");
+  if (!flags_r || !flags_hi_r) {
+    return fail(pdu, insideFrame(flags_r ? flags_hi_r.error() : flags_r.error()),
+                "security header");
+  }
+  const std::uint16_t flags = *flags_r;
+  if ((flags & kSecEncrypt) != 0) {
+    // Non-FIPS header: 8-byte dataSignature; FIPS: length(2) version(1) padlen(1) + signature.
+    const std::size_t extra = session_.encryption_method == 0x10 ? 12 : 8;
+    auto skipped = r.skip(extra, "rdp.sec.data_signature");
+    if (!skipped) {
+      return fail(pdu, insideFrame(skipped.error()), "security header");
+    }
+    std::optional<Stage> stage;
+    const char* what = "encrypted PDU";
+    if ((flags & kSecInfoPkt) != 0) {
+      stage = Stage::ClientInfo;
+      what = "encrypted Client Info PDU";
+    } else if ((flags & kSecLicensePkt) != 0) {
+      stage = Stage::Licensing;
+      what = "encrypted licensing PDU";
+    }
+    if ((flags & kSecInfoPkt) != 0) {
+      session_.client_info_seen = true;
+      model::Event ev = model::Event::make("rdp.client_info", Stage::ClientInfo,
+                                           "Client Info PDU (encrypted, standard RDP security)");
+      ev.fields["encrypted"] = true;
+      ev.fields["length"] = r.remaining();
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    if (stage) {
+      enterStage(*stage);
+    }
+    model::Event ev = model::Event::make(
+        "rdp.encrypted", stage,
+        std::string(what) + ", " + std::to_string(r.remaining()) + " bytes of ciphertext");
+    ev.dir = pdu.dir;
+    ev.fields["length"] = r.remaining();
+    ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
+    ev.fields["security_flags_value"] = flags;
+    ctx.emitBulk(std::move(ev));
+    return true;
+  }
+  (void)sec_offset;
+  if ((flags & kSecExchangePkt) != 0) {
+    return onSecurityExchange(pdu, r);
+  }
+  if ((flags & kSecInfoPkt) != 0) {
+    return onClientInfo(pdu, r);
+  }
+  if ((flags & kSecLicensePkt) != 0) {
+    return onLicensing(pdu, r);
+  }
+  if ((flags & kSecRedirectionPkt) != 0) {
+    // [MS-RDPBCGR] 2.2.13.2.1: standard security redirection; the packet follows the header.
+    return onServerRedirection(pdu, r, false);
+  }
+  if ((flags & (kSecAutodetectReq | kSecAutodetectRsp | kSecHeartbeat | kSecTransportReq |
+                kSecTransportRsp)) != 0) {
+    model::Event ev = model::Event::make("rdp.channel_data", std::nullopt,
+                                         "auto-detect / heartbeat / multitransport PDU");
+    ev.dir = pdu.dir;
+    ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
+    ev.fields["length"] = r.remaining();
+    ctx.emitBulk(std::move(ev));
+    return true;
+  }
+  // Standard security without SEC_ENCRYPT (e.g. ENCRYPTION_LEVEL_LOW server-to-client): the
+  // share control PDU follows the basic header.
+  return onShareControl(pdu, r);
+}
+
+bool RdpHandler::onSecurityExchange(const Pdu& pdu, ByteReader r) {
+  // [MS-RDPBCGR] 2.2.1.10.1 TS_SECURITY_PACKET: length, encryptedClientRandom.
+  auto len = r.u32le("rdp.security_exchange.length");
+  if (!len) {
+    return fail(pdu, insideFrame(len.error()), "Security Exchange PDU");
+  }
+  if (*len > r.remaining()) {
+    return fail(pdu, ParseError{ErrorKind::Malformed, r.offset() - 4,
+                                "rdp.security_exchange.bad_length"},
+                "Security Exchange PDU");
+  }
+  session_.security_exchange_seen = true;
+  model::Event ev = model::Event::make(
+      "rdp.security_exchange", Stage::SecurityExchange,
+      "Security Exchange PDU (encrypted client random, " + std::to_string(*len) + " bytes)");
+  ev.fields["encrypted_client_random_length"] = *len;
+  emit(pdu, std::move(ev));
+  return true;
+}
+
+bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
+  engine::DissectContext& ctx = *pdu.ctx;
+  const bool redact = ctx.redactIdentities();
+  // [MS-RDPBCGR] 2.2.1.11.1.1 TS_INFO_PACKET.
+  auto parse = [&]() -> Result<model::Event> {
+    model::Event ev = model::Event::make("rdp.client_info", Stage::ClientInfo, "");
+    RDPSCOPE_TRY(const std::uint32_t code_page, r.u32le("rdp.client_info.code_page"));
+    RDPSCOPE_TRY(const std::uint32_t flags, r.u32le("rdp.client_info.flags"));
+    RDPSCOPE_TRY(const std::uint16_t cb_domain, r.u16le("rdp.client_info.cb_domain"));
+    RDPSCOPE_TRY(const std::uint16_t cb_user, r.u16le("rdp.client_info.cb_user_name"));
+    RDPSCOPE_TRY(const std::uint16_t cb_password, r.u16le("rdp.client_info.cb_password"));
+    RDPSCOPE_TRY(const std::uint16_t cb_shell, r.u16le("rdp.client_info.cb_alternate_shell"));
+    RDPSCOPE_TRY(const std::uint16_t cb_dir, r.u16le("rdp.client_info.cb_working_dir"));
+    const bool unicode = (flags & kInfoUnicode) != 0;
+    RDPSCOPE_TRY(const std::string domain, infoString(r, cb_domain, unicode, "rdp.client_info.domain"));
+    RDPSCOPE_TRY(const std::string user, infoString(r, cb_user, unicode, "rdp.client_info.user_name"));
+    // The password is skipped as raw bytes: it is never decoded, copied or output.
+    RDPSCOPE_CHECK(r.skip(std::size_t{cb_password} + (unicode ? 2 : 1), "rdp.client_info.password"));
+    RDPSCOPE_TRY(const std::string shell, infoString(r, cb_shell, unicode, "rdp.client_info.alternate_shell"));
+    RDPSCOPE_TRY(const std::string dir, infoString(r, cb_dir, unicode, "rdp.client_info.working_dir"));
+    auto& f = ev.fields;
+    f["code_page"] = code_page;
+    f["flags"] = bitNames(clientInfoFlags(), flags);
+    f["flags_value"] = flags;
+    f["domain"] = redact ? "<redacted>" : cleanString(domain);
+    f["user"] = redact ? "<redacted>" : cleanString(user);
+    f["password_present"] = cb_password > 0;
+    f["alternate_shell"] = cleanString(shell);
+    f["working_dir"] = cleanString(dir);
+    // [MS-RDPBCGR] 2.2.1.11.1.1.1 TS_EXTENDED_INFO_PACKET (RDP 5.0 and later; optional).
+    if (r.remaining() >= 4) {
+      RDPSCOPE_TRY(const std::uint16_t family, r.u16le("rdp.client_info.client_address_family"));
+      RDPSCOPE_TRY(const std::uint16_t cb_addr, r.u16le("rdp.client_info.cb_client_address"));
+      RDPSCOPE_TRY(const ByteView addr, r.bytes(cb_addr, "rdp.client_info.client_address"));
+      f["client_address_family"] = family == 2 ? "AF_INET" : family == 0x17 ? "AF_INET6"
+                                                                            : hexCode(family);
+      f["client_address"] = cleanString(utf16leToUtf8(addr));
+      if (r.remaining() >= 2) {
+        RDPSCOPE_TRY(const std::uint16_t cb_cdir, r.u16le("rdp.client_info.cb_client_dir"));
+        RDPSCOPE_TRY(const ByteView cdir, r.bytes(cb_cdir, "rdp.client_info.client_dir"));
+        f["client_dir"] = cleanString(utf16leToUtf8(cdir));
+      }
+      if (r.remaining() >= 172) {
+        // [MS-RDPBCGR] 2.2.1.11.1.1.1.1 TS_TIME_ZONE_INFORMATION (172 bytes).
+        RDPSCOPE_TRY(const std::uint32_t bias, r.u32le("rdp.client_info.tz_bias"));
+        RDPSCOPE_TRY(const ByteView std_name, r.bytes(64, "rdp.client_info.tz_standard_name"));
+        RDPSCOPE_CHECK(r.skip(172 - 68, "rdp.client_info.tz_rest"));
+        f["time_zone"] = cleanString(utf16leToUtf8(std_name));
+        f["time_zone_bias_minutes"] = static_cast<std::int32_t>(bias);
+      }
+      if (r.remaining() >= 8) {
+        RDPSCOPE_TRY(const std::uint32_t session_id, r.u32le("rdp.client_info.client_session_id"));
+        RDPSCOPE_TRY(const std::uint32_t perf, r.u32le("rdp.client_info.performance_flags"));
+        f["client_session_id"] = session_id;
+        f["performance_flags_value"] = perf;
+      }
+      if (r.remaining() >= 2) {
+        RDPSCOPE_TRY(const std::uint16_t cb_cookie, r.u16le("rdp.client_info.cb_auto_reconnect_cookie"));
+        f["auto_reconnect_cookie_present"] = cb_cookie > 0;
+        // The cookie itself (ARC_CS_PRIVATE_PACKET) is a credential: skipped, never output.
+      }
+    }
+    ev.summary = "Client Info PDU: user \"" + f["user"].get<std::string>() + "\", domain \"" +
+                 f["domain"].get<std::string>() + "\"";
+    return ev;
+  };
+  auto ev = parse();
+  if (!ev) {
+    return fail(pdu, insideFrame(ev.error()), "Client Info PDU");
+  }
+  session_.client_info_seen = true;
+  model::Fields& s = ctx.connection().rdp;
+  s["user"] = ev->fields["user"];
+  s["domain"] = ev->fields["domain"];
+  emit(pdu, std::move(*ev));
+  return true;
+}
+
+bool RdpHandler::onLicensing(const Pdu& pdu, ByteReader r) {
+  // [MS-RDPBCGR] 2.2.1.12.1.1 LICENSE_PREAMBLE: bMsgType, flags, wMsgSize.
+  auto type = r.u8("rdp.license.msg_type");
+  auto flags = r.u8("rdp.license.flags");
+  auto size = r.u16le("rdp.license.msg_size");
+  if (!type || !flags || !size) {
+    return fail(pdu, insideFrame(!type ? type.error() : !flags ? flags.error() : size.error()),
+                "licensing PDU");
+  }
+  engine::DissectContext& ctx = *pdu.ctx;
+  const std::string type_name = codeName(licenseMsgTypes(), *type);
+  model::Event ev = model::Event::make(licenseKind(*type), Stage::Licensing,
+                                       "Licensing: " + type_name);
+  ev.fields["msg_type"] = type_name;
+  ev.fields["msg_type_value"] = *type;
+  ev.fields["version"] = *flags & 0x0F;
+  ev.fields["extended_error_msg_supported"] = (*flags & 0x80) != 0;
+  ev.fields["msg_size"] = *size;
+  if (*type == kLicErrorAlert) {
+    // [MS-RDPBCGR] 2.2.1.12.1.3 LICENSE_ERROR_MESSAGE.
+    auto code = r.u32le("rdp.license_error.error_code");
+    auto trans = r.u32le("rdp.license_error.state_transition");
+    if (!code || !trans) {
+      return fail(pdu, insideFrame(!code ? code.error() : trans.error()), "License Error Message");
+    }
+    const std::string code_name = codeName(licenseErrorCodes(), *code);
+    const std::string trans_name = codeName(licenseStateTransitions(), *trans);
+    ev.fields["error_code"] = code_name;
+    ev.fields["error_code_value"] = *code;
+    ev.fields["state_transition"] = trans_name;
+    ev.fields["state_transition_value"] = *trans;
+    if (*code == kStatusValidClient) {
+      session_.licensing_done = true;
+      ev.summary = "License Error Message: STATUS_VALID_CLIENT (licensing complete)";
+    } else {
+      ev.summary = "License Error Message: " + code_name + " (" +
+                   codeMeaning(licenseErrorCodes(), *code) + "), " + trans_name;
+      ctx.connection().rdp["license_error"] = code_name;
+    }
+  } else if (*type == kLicNewLicense || *type == kLicUpgradeLicense) {
+    session_.licensing_done = true;
+  } else if (*type == kLicRequest) {
+    // Server License Request ([MS-RDPBCGR] 2.2.1.12 / [MS-RDPELE] 2.2.2.1): contents not needed.
+  }
+  emit(pdu, std::move(ev));
+  return true;
+}
+
+bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
+  // [MS-RDPBCGR] 2.2.8.1.1.1.1 TS_SHARECONTROLHEADER.
+  auto total = r.u16le("rdp.share_control.total_length");
+  if (!total) {
+    return fail(pdu, insideFrame(total.error()), "Share Control Header");
+  }
+  if (*total == 0x8000) {
+    return true;  // [MS-RDPBCGR] 2.2.8.1.1.1.1: flow control PDU (8 bytes), ignored
+  }
+  auto type = r.u16le("rdp.share_control.pdu_type");
+  if (!type) {
+    return fail(pdu, insideFrame(type.error()), "Share Control Header");
+  }
+  std::uint16_t source = 0;
+  if (r.remaining() >= 2) {
+    source = *r.u16le("rdp.share_control.pdu_source");
+  }
+  engine::DissectContext& ctx = *pdu.ctx;
+  const std::uint16_t t = static_cast<std::uint16_t>(*type & 0x0F);
+  switch (t) {
+    case kPduDemandActive:
+    case kPduConfirmActive: {
+      const bool demand = t == kPduDemandActive;
+      auto parse = [&]() -> Result<model::Event> {
+        model::Event ev = model::Event::make(demand ? "rdp.demand_active" : "rdp.confirm_active",
+                                             Stage::Capabilities, "");
+        // [MS-RDPBCGR] 2.2.1.13.1.1 TS_DEMAND_ACTIVE_PDU / 2.2.1.13.2.1 TS_CONFIRM_ACTIVE_PDU.
+        RDPSCOPE_TRY(const std::uint32_t share_id, r.u32le("rdp.active.share_id"));
+        if (!demand) {
+          RDPSCOPE_TRY(const std::uint16_t originator, r.u16le("rdp.active.originator_id"));
+          ev.fields["originator_id"] = originator;
+        }
+        RDPSCOPE_TRY(const std::uint16_t len_src, r.u16le("rdp.active.length_source_descriptor"));
+        RDPSCOPE_TRY(const std::uint16_t len_caps, r.u16le("rdp.active.length_combined_capabilities"));
+        RDPSCOPE_TRY(const ByteView src, r.bytes(len_src, "rdp.active.source_descriptor"));
+        RDPSCOPE_TRY(ByteReader caps, r.sub(len_caps, "rdp.active.capabilities"));
+        RDPSCOPE_TRY(const std::uint16_t count, caps.u16le("rdp.active.number_capabilities"));
+        RDPSCOPE_CHECK(caps.skip(2, "rdp.active.pad2octets"));
+        model::Fields sets = model::Fields::array();
+        for (std::uint16_t i = 0; i < count; ++i) {
+          RDPSCOPE_TRY(const std::uint16_t ctype, caps.u16le("rdp.capability.type"));
+          RDPSCOPE_TRY(const std::uint16_t clen, caps.u16le("rdp.capability.length"));
+          if (clen < 4) {
+            return parseError(ErrorKind::Malformed, caps.offset() - 2, "rdp.capability.bad_length");
+          }
+          RDPSCOPE_TRY(ByteReader body, caps.sub(clen - 4u, "rdp.capability.data"));
+          model::Fields one = model::Fields::object();
+          one["type"] = codeName(capabilitySetTypes(), ctype);
+          one["type_value"] = ctype;
+          one["length"] = clen;
+          if (ctype == 1 && body.remaining() >= 22) {
+            // [MS-RDPBCGR] 2.2.7.1.1 TS_GENERAL_CAPABILITYSET.
+            RDPSCOPE_TRY(const std::uint16_t os_major, body.u16le("rdp.capability.general.os_major"));
+            RDPSCOPE_TRY(const std::uint16_t os_minor, body.u16le("rdp.capability.general.os_minor"));
+            RDPSCOPE_CHECK(body.skip(6, "rdp.capability.general.skip"));
+            RDPSCOPE_TRY(const std::uint16_t extra, body.u16le("rdp.capability.general.extra_flags"));
+            one["os_major_type"] = os_major;
+            one["os_minor_type"] = os_minor;
+            one["extra_flags_value"] = extra;
+          } else if (ctype == 2 && body.remaining() >= 14) {
+            // [MS-RDPBCGR] 2.2.7.1.2 TS_BITMAP_CAPABILITYSET.
+            RDPSCOPE_TRY(const std::uint16_t bpp, body.u16le("rdp.capability.bitmap.bpp"));
+            RDPSCOPE_CHECK(body.skip(6, "rdp.capability.bitmap.receive"));
+            RDPSCOPE_TRY(const std::uint16_t w, body.u16le("rdp.capability.bitmap.width"));
+            RDPSCOPE_TRY(const std::uint16_t h, body.u16le("rdp.capability.bitmap.height"));
+            one["preferred_bits_per_pixel"] = bpp;
+            one["desktop_width"] = w;
+            one["desktop_height"] = h;
+          } else if (ctype == 3 && body.remaining() >= 68) {
+            // [MS-RDPBCGR] 2.2.7.1.3 TS_ORDER_CAPABILITYSET.
+            RDPSCOPE_CHECK(body.skip(30, "rdp.capability.order.skip"));
+            RDPSCOPE_TRY(const std::uint16_t order_flags, body.u16le("rdp.capability.order.flags"));
+            RDPSCOPE_TRY(const ByteView support, body.bytes(32, "rdp.capability.order.support"));
+            std::size_t supported = 0;
+            for (const std::uint8_t b : support) {
+              supported += b != 0 ? 1u : 0u;
+            }
+            one["order_flags_value"] = order_flags;
+            one["orders_supported"] = supported;
+          }
+          sets.push_back(std::move(one));
+        }
+        session_.share_id = share_id;
+        ev.fields["share_id"] = share_id;
+        ev.fields["source_descriptor"] = cleanString(std::string(src.begin(), src.end()), 64);
+        ev.fields["capability_count"] = count;
+        ev.fields["capability_sets"] = std::move(sets);
+        ev.summary = std::string(demand ? "Demand Active PDU" : "Confirm Active PDU") + ", " +
+                     std::to_string(count) + " capability sets";
+        return ev;
+      };
+      auto ev = parse();
+      if (!ev) {
+        return fail(pdu, insideFrame(ev.error()), demand ? "Demand Active PDU" : "Confirm Active PDU");
+      }
+      if (demand) {
+        session_.demand_active_seen = true;
+      }
+      emit(pdu, std::move(*ev));
+      return true;
+    }
+    case kPduDeactivateAll: {
+      model::Event ev = model::Event::make("rdp.deactivate_all", std::nullopt,
+                                           "Deactivate All PDU (the server ends the active share)");
+      if (r.remaining() >= 4) {
+        ev.fields["share_id"] = *r.u32le("rdp.deactivate_all.share_id");
+      }
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case kPduData:
+      return onShareData(pdu, r, source);
+    case kPduServerRedir:
+      // [MS-RDPBCGR] 2.2.13.3.1: pad2Octets then RDP_SERVER_REDIRECTION_PACKET.
+      return onServerRedirection(pdu, r, true);
+    default: {
+      model::Event ev = model::Event::make(
+          "rdp.share_control", std::nullopt,
+          "Share Control PDU " + codeName(shareControlPduTypes(), t));
+      ev.fields["pdu_type"] = codeName(shareControlPduTypes(), t);
+      ev.fields["pdu_type_value"] = t;
+      (void)ctx;
+      emit(pdu, std::move(ev));
+      return true;
+    }
+  }
+}
+
+bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_source) {
+  // [MS-RDPBCGR] 2.2.8.1.1.1.2 TS_SHAREDATAHEADER.
+  auto parse_header = [&]() -> Result<std::pair<std::uint8_t, std::uint8_t>> {
+    RDPSCOPE_TRY(const std::uint32_t share_id, r.u32le("rdp.share_data.share_id"));
+    (void)share_id;
+    RDPSCOPE_CHECK(r.skip(1, "rdp.share_data.pad1"));
+    RDPSCOPE_TRY(const std::uint8_t stream_id, r.u8("rdp.share_data.stream_id"));
+    (void)stream_id;
+    RDPSCOPE_TRY(const std::uint16_t uncompressed, r.u16le("rdp.share_data.uncompressed_length"));
+    (void)uncompressed;
+    RDPSCOPE_TRY(const std::uint8_t type2, r.u8("rdp.share_data.pdu_type2"));
+    RDPSCOPE_TRY(const std::uint8_t compressed_type, r.u8("rdp.share_data.compressed_type"));
+    RDPSCOPE_CHECK(r.skip(2, "rdp.share_data.compressed_length"));
+    return std::make_pair(type2, compressed_type);
+  };
+  auto hdr = parse_header();
+  if (!hdr) {
+    return fail(pdu, insideFrame(hdr.error()), "Share Data Header");
+  }
+  (void)pdu_source;
+  engine::DissectContext& ctx = *pdu.ctx;
+  const auto [type2, compressed_type] = *hdr;
+  const std::string type_name = codeName(shareDataPduTypes(), type2);
+  if ((compressed_type & kPacketCompressed) != 0) {
+    model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt,
+                                         type_name + " (bulk-compressed, not decoded)");
+    ev.dir = pdu.dir;
+    ev.fields["type"] = type_name;
+    ev.fields["compressed"] = true;
+    ev.fields["length"] = r.remaining();
+    if (type2 == kPdu2Update && pdu.dir == Direction::ToClient && session_.demand_active_seen) {
+      markActive(pdu.dir, ctx, "graphics update");
+    }
+    ctx.emitBulk(std::move(ev));
+    return true;
+  }
+  auto simple = [&](const char* kind, std::optional<Stage> stage, std::string summary) {
+    model::Event ev = model::Event::make(kind, stage, std::move(summary));
+    return ev;
+  };
+  switch (type2) {
+    case kPdu2Synchronize: {
+      // [MS-RDPBCGR] 2.2.1.14.1 TS_SYNCHRONIZE_PDU: messageType, targetUser.
+      model::Event ev = simple("rdp.synchronize", Stage::Finalization, "Synchronize PDU");
+      if (r.remaining() >= 4) {
+        (void)r.u16le("rdp.synchronize.message_type");
+        ev.fields["target_user"] = *r.u16le("rdp.synchronize.target_user");
+      }
+      session_.finalization_seen = true;
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case kPdu2Control: {
+      // [MS-RDPBCGR] 2.2.1.15.1 TS_CONTROL_PDU: action, grantId, controlId.
+      auto action = r.u16le("rdp.control.action");
+      if (!action) {
+        return fail(pdu, insideFrame(action.error()), "Control PDU");
+      }
+      const std::string name = codeName(controlActions(), *action);
+      model::Event ev = simple("rdp.control", Stage::Finalization, "Control PDU: " + name);
+      ev.fields["action"] = name;
+      ev.fields["action_value"] = *action;
+      if (r.remaining() >= 6) {
+        ev.fields["grant_id"] = *r.u16le("rdp.control.grant_id");
+        ev.fields["control_id"] = *r.u32le("rdp.control.control_id");
+      }
+      session_.finalization_seen = true;
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case kPdu2FontList:
+      session_.finalization_seen = true;
+      emit(pdu, simple("rdp.font_list", Stage::Finalization, "Font List PDU"));
+      return true;
+    case kPdu2PersistentList:
+      session_.finalization_seen = true;
+      emit(pdu, simple("rdp.persistent_key_list", Stage::Finalization,
+                       "Persistent Key List PDU"));
+      return true;
+    case kPdu2FontMap:
+      session_.finalization_seen = true;
+      emit(pdu, simple("rdp.font_map", Stage::Finalization,
+                       "Font Map PDU (last PDU of the connection sequence)"));
+      markActive(pdu.dir, ctx, "Font Map PDU");
+      return true;
+    case kPdu2SetErrorInfo: {
+      // [MS-RDPBCGR] 2.2.5.1.1 TS_SET_ERROR_INFO_PDU: errorInfo.
+      auto info = r.u32le("rdp.set_error_info.error_info");
+      if (!info) {
+        return fail(pdu, insideFrame(info.error()), "Set Error Info PDU");
+      }
+      const std::string name = codeName(errorInfoCodes(), *info);
+      model::Event ev = simple("rdp.set_error_info", std::nullopt,
+                               "Set Error Info PDU: " + name + " (" +
+                                   codeMeaning(errorInfoCodes(), *info) + ")");
+      ev.fields["error_info"] = name;
+      ev.fields["error_info_value"] = *info;
+      if (*info != 0) {  // ERRINFO_NONE clears a previous error
+        ctx.connection().rdp["error_info"] = name;
+      }
+      emit(pdu, std::move(ev));
+      return true;
+    }
+    case kPdu2SaveSessionInfo:
+      return onSaveSessionInfo(pdu, r);
+    case kPdu2ShutdownRequest:
+      emit(pdu, simple("rdp.shutdown_request", std::nullopt,
+                       "Shutdown Request PDU (the client wants to disconnect)"));
+      return true;
+    case kPdu2ShutdownDenied:
+      emit(pdu, simple("rdp.shutdown_denied", std::nullopt,
+                       "Shutdown Denied PDU (the server keeps the session)"));
+      return true;
+    default: {
+      model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt, type_name);
+      ev.dir = pdu.dir;
+      ev.fields["type"] = type_name;
+      ev.fields["type_value"] = type2;
+      ev.fields["length"] = r.remaining();
+      if (type2 == kPdu2Update && pdu.dir == Direction::ToClient && session_.demand_active_seen) {
+        markActive(pdu.dir, ctx, "graphics update");
+      }
+      if (type2 == kPdu2Update || type2 == kPdu2Pointer || type2 == kPdu2Input) {
+        ctx.emitBulk(std::move(ev));
+      } else {
+        emit(pdu, std::move(ev));
+      }
+      return true;
+    }
+  }
+}
+
+bool RdpHandler::onSaveSessionInfo(const Pdu& pdu, ByteReader r) {
+  // [MS-RDPBCGR] 2.2.10.1.1 TS_SAVE_SESSION_INFO_PDU_DATA: infoType then infoData.
+  auto parse = [&]() -> Result<model::Event> {
+    RDPSCOPE_TRY(const std::uint32_t info_type, r.u32le("rdp.save_session_info.info_type"));
+    const std::string name = codeName(saveSessionInfoTypes(), info_type);
+    model::Event ev = model::Event::make("rdp.save_session_info", std::nullopt,
+                                         "Save Session Info PDU: " + name);
+    ev.fields["info_type"] = name;
+    ev.fields["info_type_value"] = info_type;
+    if (info_type == 3) {
+      // [MS-RDPBCGR] 2.2.10.1.1.4 TS_LOGON_INFO_EXTENDED: Length, FieldsPresent, fields.
+      RDPSCOPE_TRY(const std::uint16_t length, r.u16le("rdp.save_session_info.ext_length"));
+      (void)length;
+      RDPSCOPE_TRY(const std::uint32_t present, r.u32le("rdp.save_session_info.fields_present"));
+      ev.fields["auto_reconnect_cookie_present"] = (present & 0x1) != 0;
+      if ((present & 0x1) != 0) {
+        // LOGON_EX_AUTORECONNECTCOOKIE: cbFieldData + ARC_SC_PRIVATE_PACKET (a secret: skipped).
+        RDPSCOPE_TRY(const std::uint32_t cb, r.u32le("rdp.save_session_info.cb_arc"));
+        RDPSCOPE_CHECK(r.skip(cb, "rdp.save_session_info.arc"));
+      }
+      if ((present & 0x2) != 0) {
+        // LOGON_EX_LOGONERRORS: cbFieldData + TS_LOGON_ERRORS_INFO (2.2.10.1.1.4.1.1).
+        RDPSCOPE_TRY(const std::uint32_t cb, r.u32le("rdp.save_session_info.cb_errors"));
+        (void)cb;
+        RDPSCOPE_TRY(const std::uint32_t type, r.u32le("rdp.save_session_info.error_type"));
+        RDPSCOPE_TRY(const std::uint32_t data, r.u32le("rdp.save_session_info.error_data"));
+        const std::string tname = codeName(logonErrorTypes(), type);
+        const std::string dname = codeName(logonErrorData(), data);
+        ev.fields["logon_error"] = tname;
+        ev.fields["logon_error_value"] = type;
+        ev.fields["logon_error_data"] = dname;
+        ev.fields["logon_error_data_value"] = data;
+        ev.summary += ": logon error " + tname + " / " + dname;
+      }
+    } else if (info_type == 0 && r.remaining() >= 4 + 52 + 4 + 512 + 4) {
+      // [MS-RDPBCGR] 2.2.10.1.1.1 TS_LOGON_INFO (version 1): fixed-size domain and user.
+      RDPSCOPE_CHECK(r.skip(4 + 52 + 4 + 512, "rdp.save_session_info.logon_names"));
+      RDPSCOPE_TRY(const std::uint32_t sid, r.u32le("rdp.save_session_info.session_id"));
+      ev.fields["session_id"] = sid;
+    } else if (info_type == 1 && r.remaining() >= 10) {
+      // [MS-RDPBCGR] 2.2.10.1.1.2 TS_LOGON_INFO_VERSION_2: Version, Size, SessionId.
+      RDPSCOPE_CHECK(r.skip(6, "rdp.save_session_info.version_size"));
+      RDPSCOPE_TRY(const std::uint32_t sid, r.u32le("rdp.save_session_info.session_id"));
+      ev.fields["session_id"] = sid;
+    }
+    return ev;
+  };
+  auto ev = parse();
+  if (!ev) {
+    return fail(pdu, insideFrame(ev.error()), "Save Session Info PDU");
+  }
+  if (ev->fields.contains("logon_error")) {
+    pdu.ctx->connection().rdp["logon_error"] = ev->fields["logon_error"];
+    pdu.ctx->connection().rdp["logon_error_data"] = ev->fields["logon_error_data"];
+  }
+  emit(pdu, std::move(*ev));
+  return true;
+}
+
+bool RdpHandler::onServerRedirection(const Pdu& pdu, ByteReader r, bool has_share_header) {
+  auto parse = [&]() -> Result<model::Event> {
+    if (has_share_header) {
+      RDPSCOPE_CHECK(r.skip(2, "rdp.server_redirection.pad2octets"));
+    }
+    // [MS-RDPBCGR] 2.2.13.1 RDP_SERVER_REDIRECTION_PACKET: Flags, Length, SessionID,
+    // RedirFlags, then optional fields in flag order.
+    RDPSCOPE_TRY(const std::uint16_t flags, r.u16le("rdp.server_redirection.flags"));
+    (void)flags;  // SEC_REDIRECTION_PKT
+    RDPSCOPE_TRY(const std::uint16_t length, r.u16le("rdp.server_redirection.length"));
+    RDPSCOPE_TRY(const std::uint32_t session_id, r.u32le("rdp.server_redirection.session_id"));
+    RDPSCOPE_TRY(const std::uint32_t redir_flags, r.u32le("rdp.server_redirection.redir_flags"));
+    model::Event ev = model::Event::make("rdp.server_redirection", std::nullopt,
+                                         "Server Redirection PDU");
+    ev.fields["length"] = length;
+    ev.fields["session_id"] = session_id;
+    ev.fields["redir_flags_value"] = redir_flags;
+    // LB_TARGET_NET_ADDRESS (0x1): the first field, when present.
+    if ((redir_flags & 0x1) != 0) {
+      RDPSCOPE_TRY(const std::uint32_t len, r.u32le("rdp.server_redirection.target_len"));
+      RDPSCOPE_TRY(const ByteView addr, r.bytes(len, "rdp.server_redirection.target"));
+      ev.fields["target_net_address"] = cleanString(utf16leToUtf8(addr));
+      ev.summary += " to " + ev.fields["target_net_address"].get<std::string>();
+    }
+    // LB_LOAD_BALANCE_INFO (0x2): routing token the client will send in its next X.224 request.
+    if ((redir_flags & 0x2) != 0) {
+      RDPSCOPE_TRY(const std::uint32_t len, r.u32le("rdp.server_redirection.lb_len"));
+      RDPSCOPE_TRY(const ByteView lb, r.bytes(len, "rdp.server_redirection.lb_info"));
+      ev.fields["load_balance_info"] =
+          cleanString(std::string(lb.begin(), lb.end()), 128);
+    }
+    ev.fields["password_present"] = (redir_flags & 0x10) != 0;  // never decoded
+    ev.fields["no_redirect"] = (redir_flags & 0x80) != 0;
+    return ev;
+  };
+  auto ev = parse();
+  if (!ev) {
+    return fail(pdu, insideFrame(ev.error()), "Server Redirection PDU");
+  }
+  emit(pdu, std::move(*ev));
+  return true;
+}
+
+}  // namespace rdpscope::rdp

@@ -1,0 +1,822 @@
+#include "tls/tls_dissector.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "core/code_names.h"
+#include "core/limits.h"
+#include "engine/keystore.h"
+#include "tls/tls_crypto.h"
+#include "tls/tls_handshake.h"
+#include "tls/tls_names.h"
+
+namespace rdpscope::tls {
+namespace {
+
+using engine::Direction;
+using engine::DissectContext;
+using engine::Progress;
+using model::Event;
+using model::Fields;
+using model::Stage;
+
+// Record layer ContentType (RFC 8446 5.1, RFC 5246 6.2.1).
+constexpr std::uint8_t kChangeCipherSpec = 20;
+constexpr std::uint8_t kAlert = 21;
+constexpr std::uint8_t kHandshake = 22;
+constexpr std::uint8_t kApplicationData = 23;
+constexpr std::uint8_t kHeartbeat = 24;  // RFC 6520
+constexpr std::size_t kRecordHeader = 5;  // type(1) version(2) length(2), RFC 5246 6.2.1
+constexpr std::size_t kHandshakeHeader = 4;  // msg_type(1) length(3), RFC 8446 4
+// Size of a TLS 1.3 encrypted alert: 2 alert bytes + 1 content type + 16-byte AEAD tag.
+constexpr std::size_t kTls13AlertRecordSize = 19;
+// The transcript kept for the extended master secret (RSA key exchange only) is bounded.
+constexpr std::size_t kMaxTranscript = 256 * 1024;
+
+std::size_t idx(Direction d) { return static_cast<std::size_t>(d); }
+const char* sideName(Direction d) { return d == Direction::ToServer ? "client" : "server"; }
+
+// Marks every event of the plaintext consumer as decrypted (seen only thanks to the key log).
+class DecryptedContext final : public DissectContext {
+ public:
+  explicit DecryptedContext(DissectContext& inner) : inner_(inner) {}
+  void emit(Event event) override {
+    event.decrypted = true;
+    inner_.emit(std::move(event));
+  }
+  void emitBulk(Event event) override {
+    event.decrypted = true;
+    inner_.emitBulk(std::move(event));
+  }
+  void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
+               std::string detail) override {
+    inner_.anomaly(id, dir, stream_offset, "in decrypted TLS stream: " + detail);
+  }
+  model::Connection& connection() override { return inner_.connection(); }
+  const engine::KeyStore* keys() const override { return inner_.keys(); }
+  bool redactIdentities() const override { return inner_.redactIdentities(); }
+  std::uint64_t currentFrame() const override { return inner_.currentFrame(); }
+  Timestamp currentTime() const override { return inner_.currentTime(); }
+
+ private:
+  DissectContext& inner_;
+};
+
+Fields namesOf(CodeTable table, const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
+  Fields arr = Fields::array();
+  for (std::size_t i = 0; i < values.size() && i < cap; ++i) arr.push_back(codeName(table, values[i]));
+  return arr;
+}
+
+class TlsDissector final : public engine::Dissector {
+ public:
+  explicit TlsDissector(engine::Dissector& consumer) : pipeline_(consumer) {}
+
+  std::string_view name() const override { return "tls"; }
+
+  Progress onData(const engine::StreamData& in, DissectContext& ctx) override {
+    initSummary(ctx);
+    const ByteView data = in.data;
+    std::size_t pos = 0;
+    while (data.size() - pos >= kRecordHeader) {
+      ByteReader hr(data.subspan(pos, kRecordHeader));
+      const std::uint8_t type = *hr.u8("tls.record.type");
+      const std::uint16_t version = *hr.u16be("tls.record.version");
+      const std::uint16_t length = *hr.u16be("tls.record.length");
+      const std::uint64_t offset = in.stream_offset + pos;
+      if (type < kChangeCipherSpec || type > kHeartbeat || (version >> 8) != 3 || (version & 0xFF) > 4) {
+        ctx.anomaly("tls.record.bad_header", in.dir, offset,
+                    "not a TLS record header: type " + std::to_string(type) + ", version " +
+                        hexCode(version) + "; dissection of this direction stops");
+        finishSummary(ctx);
+        return Progress::stop(pos);
+      }
+      if (length > limits::kMaxTlsRecord) {
+        ctx.anomaly("tls.record.too_long", in.dir, offset,
+                    "record length " + std::to_string(length) + " exceeds " +
+                        std::to_string(limits::kMaxTlsRecord) + "; dissection of this direction stops");
+        finishSummary(ctx);
+        return Progress::stop(pos);
+      }
+      if (data.size() - pos < kRecordHeader + length) {
+        return Progress::needMore(pos, kRecordHeader + length);
+      }
+      const ByteView fragment = data.subspan(pos + kRecordHeader, length);
+      const bool ok = onRecord(in.dir, type, version, fragment, offset, ctx);
+      pos += kRecordHeader + length;
+      if (!ok) {
+        finishSummary(ctx);
+        return Progress::stop(pos);
+      }
+    }
+    if (pos < data.size()) return Progress::needMore(pos, kRecordHeader);
+    return Progress::consumed(pos);
+  }
+
+  void onEnd(Direction dir, engine::EndReason why, DissectContext& ctx) override {
+    initSummary(ctx);
+    DirState& d = dirs_[idx(dir)];
+    if (tls13_ && d.last_app_len == kTls13AlertRecordSize && !d.dec) {
+      ctx.connection().notes.push_back(std::string("the last TLS record from the ") + sideName(dir) +
+                                       " has the size of an encrypted TLS 1.3 alert (19 bytes): "
+                                       "possibly close_notify or an error alert");
+    }
+    pipeline_.end(dir, why, decrypted_ctx(ctx));
+    finishSummary(ctx);
+  }
+
+ private:
+  struct DirState {
+    std::vector<std::uint8_t> hs_buf;    // handshake bytes not yet forming a whole message
+    bool encrypted = false;              // this direction's records are protected
+    bool finished = false;               // Finished seen (or, without keys, inferred)
+    bool failed = false;                 // decryption failed: metadata only from now on
+    bool app_keys = false;               // TLS 1.3: decryptor holds application traffic keys
+    std::unique_ptr<RecordDecryptor> dec;
+    std::uint64_t app_count = 0;
+    std::uint64_t app_bytes = 0;
+    std::size_t last_app_len = 0;
+    std::uint32_t encrypted_records = 0;  // TLS 1.3 records seen before app data (no keys)
+  };
+
+  DissectContext& decrypted_ctx(DissectContext& ctx) {
+    if (!dctx_ || dctx_for_ != &ctx) {
+      dctx_for_ = &ctx;
+      dctx_ = std::make_unique<DecryptedContext>(ctx);
+    }
+    return *dctx_;
+  }
+
+  void initSummary(DissectContext& ctx) {
+    if (summary_init_) return;
+    summary_init_ = true;
+    Fields& t = ctx.connection().tls;
+    for (const char* k : {"version", "cipher", "alert", "alert_from", "server_cert", "ja3", "ja4", "sni"}) {
+      if (!t.contains(k)) t[k] = nullptr;
+    }
+    t["decrypted"] = false;
+    t["handshake_complete"] = false;
+    writeRecordCounts(ctx);
+  }
+
+  void writeRecordCounts(DissectContext& ctx) {
+    Fields& t = ctx.connection().tls;
+    Fields rec = Fields::object();
+    for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+      rec[model::directionName(d)] = Fields{{"count", dirs_[idx(d)].app_count},
+                                            {"bytes", dirs_[idx(d)].app_bytes}};
+    }
+    t["records"] = std::move(rec);
+  }
+
+  void finishSummary(DissectContext& ctx) {
+    writeRecordCounts(ctx);
+    Fields& t = ctx.connection().tls;
+    t["decrypted"] = decrypted_any_;
+    t["handshake_complete"] = handshake_complete_;
+  }
+
+  void emit(DissectContext& ctx, Direction dir, std::string kind, std::string summary, Fields fields,
+            bool decrypted, bool handshake_stage = true) {
+    Event ev = Event::make(std::move(kind), handshake_stage ? std::optional<Stage>(Stage::Tls) : std::nullopt,
+                           std::move(summary));
+    ev.dir = dir;
+    ev.decrypted = decrypted;
+    ev.fields = std::move(fields);
+    ctx.emit(std::move(ev));
+  }
+
+  // Returns false when dissection of this direction must stop.
+  bool onRecord(Direction dir, std::uint8_t type, std::uint16_t version, ByteView fragment,
+                std::uint64_t offset, DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    switch (type) {
+      case kChangeCipherSpec:
+        // RFC 5246 7.1: one byte of value 1. In TLS 1.3 a middlebox-compatibility no-op
+        // (RFC 8446 D.4) that is never protected.
+        emit(ctx, dir, "tls.change_cipher_spec",
+             std::string("ChangeCipherSpec from ") + sideName(dir), Fields::object(), false);
+        if (!tls13_) {
+          d.encrypted = true;
+          d.hs_buf.clear();
+          startTls12Decryption(dir, ctx);
+        }
+        return true;
+      case kAlert:
+        if (fragment.size() == 2 && !(d.encrypted && d.dec)) {
+          return onAlert(dir, fragment, offset, false, false, ctx);
+        }
+        if (d.encrypted || tls13_) {
+          if (d.dec && !d.failed) return decryptRecord(dir, type, version, fragment, offset, ctx);
+          // TLS 1.2: the content type is visible, the description is not.
+          Fields f{{"level", nullptr}, {"description", "encrypted"}, {"description_value", nullptr},
+                   {"encrypted", true}};
+          emit(ctx, dir, "tls.alert", std::string("encrypted alert from ") + sideName(dir),
+               std::move(f), false, !handshake_complete_);
+          if (summary_encrypted_alert_from_.empty()) {
+            summary_encrypted_alert_from_ = sideName(dir);
+            ctx.connection().tls["encrypted_alert_from"] = summary_encrypted_alert_from_;
+          }
+          return true;
+        }
+        ctx.anomaly("tls.alert.bad_length", dir, offset,
+                    "plaintext alert record of " + std::to_string(fragment.size()) + " bytes (expected 2)");
+        return false;
+      case kHandshake:
+        if (d.encrypted) {
+          if (d.dec && !d.failed) return decryptRecord(dir, type, version, fragment, offset, ctx);
+          // TLS 1.2: the Finished message after ChangeCipherSpec.
+          emit(ctx, dir, "tls.encrypted_handshake",
+               std::string("encrypted handshake message from ") + sideName(dir) + " (" +
+                   std::to_string(fragment.size()) + " bytes)",
+               Fields{{"length", fragment.size()}}, false);
+          markFinished(dir, ctx);
+          return true;
+        }
+        return onHandshakeBytes(dir, fragment, offset, false, ctx);
+      case kApplicationData: {
+        // TLS 1.3: the server's protected records before the client's first one are its
+        // handshake flight (EncryptedExtensions .. Finished); the client's first protected
+        // record is its Finished (RFC 8446 2, figure 1). Decided the same way with or without
+        // keys, so record counts (and the facts built on them) do not depend on the key log.
+        bool flight = false;
+        if (tls13_ && d.encrypted && !tls13_client_protected_seen_) {
+          flight = true;
+          if (dir == Direction::ToServer) {
+            tls13_client_protected_seen_ = true;
+            markFinished(Direction::ToServer, ctx);
+            markFinished(Direction::ToClient, ctx);
+          }
+        }
+        if (d.dec && !d.failed) return decryptRecord(dir, type, version, fragment, offset, ctx, !flight);
+        if (flight) {
+          emit(ctx, dir, "tls.encrypted_handshake",
+               std::string("encrypted handshake record from ") + sideName(dir) + " (" +
+                   std::to_string(fragment.size()) + " bytes)",
+               Fields{{"length", fragment.size()}}, false);
+          return true;
+        }
+        countAppData(dir, fragment.size(), ctx, false);
+        return true;
+      }
+      default:  // kHeartbeat (RFC 6520): neither handshake nor data; recorded, not decoded
+        emit(ctx, dir, "tls.heartbeat", std::string("heartbeat record from ") + sideName(dir),
+             Fields{{"length", fragment.size()}}, false, false);
+        return true;
+    }
+  }
+
+  void countAppData(Direction dir, std::size_t length, DissectContext& ctx, bool decrypted) {
+    DirState& d = dirs_[idx(dir)];
+    ++d.app_count;
+    d.app_bytes += length;
+    d.last_app_len = length;
+    Event ev;
+    ev.kind = "tls.application_data";
+    ev.dir = dir;
+    ev.decrypted = decrypted;
+    ev.summary = "application data, " + std::to_string(length) + " bytes";
+    ev.fields["length"] = length;
+    if (tls13_ && !decrypted && length == kTls13AlertRecordSize) ev.fields["alert_sized"] = true;
+    ctx.emitBulk(std::move(ev));
+    if ((d.app_count & (d.app_count - 1)) == 0) writeRecordCounts(ctx);  // powers of two
+  }
+
+  // Counts a protected record whose content is not application data (TLS 1.3 post-handshake
+  // messages, alerts) in the summary only: the same record counts without keys.
+  void countOnly(Direction dir, std::size_t length, DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    ++d.app_count;
+    d.app_bytes += length;
+    d.last_app_len = length;
+    if ((d.app_count & (d.app_count - 1)) == 0) writeRecordCounts(ctx);
+  }
+
+  bool decryptRecord(Direction dir, std::uint8_t type, std::uint16_t version, ByteView fragment,
+                     std::uint64_t offset, DissectContext& ctx, bool count_as_app = false) {
+    DirState& d = dirs_[idx(dir)];
+    std::uint8_t inner = type;
+    const DecryptStatus st = d.dec->decrypt(type, version, fragment, plain_, inner);
+    if (st != DecryptStatus::Ok) {
+      d.failed = true;
+      d.dec.reset();
+      if (!reported_bad_mac_) {
+        reported_bad_mac_ = true;
+        ctx.anomaly("tls.decrypt.bad_record_mac", dir, offset,
+                    st == DecryptStatus::BadRecordMac
+                        ? "record does not authenticate with the key from the key log: wrong key"
+                        : "record cannot be decrypted (malformed for the negotiated cipher)");
+        ctx.connection().notes.push_back("key does not authenticate records");
+      }
+      emit(ctx, dir, "tls.decrypt_failed",
+           std::string("cannot decrypt record from ") + sideName(dir) + ": " +
+               (st == DecryptStatus::BadRecordMac ? "bad record MAC" : "malformed record"),
+           Fields{{"length", fragment.size()},
+                  {"reason", st == DecryptStatus::BadRecordMac ? "bad_record_mac" : "malformed"}},
+           false, !handshake_complete_);
+      // Metadata-only from now on: count the record like any other protected record.
+      if (count_as_app) countAppData(dir, fragment.size(), ctx, false);
+      return true;
+    }
+    if (!decrypted_any_) {
+      decrypted_any_ = true;
+      ctx.connection().tls["decrypted"] = true;
+    }
+    if (count_as_app && inner != kApplicationData) countOnly(dir, fragment.size(), ctx);
+    switch (inner) {
+      case kHandshake: {
+        // Plaintext may be reused by the handshake parser: copy out first.
+        std::vector<std::uint8_t> hs(plain_.begin(), plain_.end());
+        return onHandshakeBytes(dir, hs, offset, true, ctx);
+      }
+      case kAlert:
+        return onAlert(dir, plain_, offset, true, true, ctx);
+      case kApplicationData: {
+        countAppData(dir, fragment.size(), ctx, true);  // also inside the flight (0.5-RTT data)
+        if (!plain_.empty()) pipeline_.deliver(dir, plain_, decrypted_ctx(ctx));
+        return true;
+      }
+      case kChangeCipherSpec:
+      default:
+        ctx.anomaly("tls.record.bad_inner_type", dir, offset,
+                    "decrypted record has content type " + std::to_string(inner));
+        return true;
+    }
+  }
+
+  bool onAlert(Direction dir, ByteView body, std::uint64_t offset, bool encrypted, bool decrypted,
+               DissectContext& ctx) {
+    // RFC 5246 7.2 / RFC 8446 6: struct { AlertLevel level; AlertDescription description; }
+    if (body.size() != 2) {
+      ctx.anomaly("tls.alert.bad_length", dir, offset,
+                  "alert of " + std::to_string(body.size()) + " bytes (expected 2)");
+      return false;
+    }
+    const std::uint8_t level = body[0];
+    const std::uint8_t desc = body[1];
+    const std::string desc_name = codeName(alertDescriptions(), desc);
+    const std::string level_name = codeName(alertLevels(), level);
+    Fields f{{"level", level_name}, {"description", desc_name}, {"description_value", desc},
+             {"encrypted", encrypted}};
+    emit(ctx, dir, "tls.alert",
+         level_name + " alert " + desc_name + " from " + sideName(dir), std::move(f), decrypted,
+         !handshake_complete_);
+    // Summary: the first fatal alert wins over any earlier warning (e.g. close_notify).
+    const bool fatal = level == 2;
+    if (!summary_alert_set_ || (fatal && !summary_alert_fatal_)) {
+      summary_alert_set_ = true;
+      summary_alert_fatal_ = fatal;
+      ctx.connection().tls["alert"] = desc_name;
+      ctx.connection().tls["alert_from"] = sideName(dir);
+    }
+    return true;
+  }
+
+  bool onHandshakeBytes(Direction dir, ByteView bytes, std::uint64_t offset, bool decrypted,
+                        DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    d.hs_buf.insert(d.hs_buf.end(), bytes.begin(), bytes.end());
+    std::size_t pos = 0;
+    bool ok = true;
+    while (d.hs_buf.size() - pos >= kHandshakeHeader) {
+      const std::uint8_t msg_type = d.hs_buf[pos];
+      const std::size_t len = (std::size_t{d.hs_buf[pos + 1]} << 16) |
+                              (std::size_t{d.hs_buf[pos + 2]} << 8) | std::size_t{d.hs_buf[pos + 3]};
+      if (len > limits::kMaxTlsHandshakeMessage) {
+        ctx.anomaly("tls.handshake.too_long", dir, offset,
+                    "handshake message of " + std::to_string(len) + " bytes exceeds " +
+                        std::to_string(limits::kMaxTlsHandshakeMessage));
+        ok = false;
+        break;
+      }
+      if (d.hs_buf.size() - pos < kHandshakeHeader + len) break;
+      const ByteView msg(d.hs_buf.data() + pos, kHandshakeHeader + len);
+      ok = onHandshakeMessage(dir, msg_type, msg.subspan(kHandshakeHeader), msg, offset, decrypted, ctx);
+      pos += kHandshakeHeader + len;
+      if (!ok) break;
+    }
+    if (!ok) {
+      d.hs_buf.clear();
+      return false;
+    }
+    d.hs_buf.erase(d.hs_buf.begin(), d.hs_buf.begin() + static_cast<std::ptrdiff_t>(pos));
+    return true;
+  }
+
+  void addTranscript(ByteView msg) {
+    if (!keep_transcript_) return;
+    if (transcript_.size() + msg.size() > kMaxTranscript) {
+      keep_transcript_ = false;
+      transcript_.clear();
+      return;
+    }
+    transcript_.insert(transcript_.end(), msg.begin(), msg.end());
+  }
+
+  bool onHandshakeMessage(Direction dir, std::uint8_t type, ByteView body, ByteView whole,
+                          std::uint64_t offset, bool decrypted, DissectContext& ctx) {
+    Fields& summary = ctx.connection().tls;
+    auto bad = [&](const ParseError& e, const char* what) {
+      ctx.anomaly(std::string("tls.") + what + ".malformed", dir, offset + e.offset,
+                  std::string(errorKindName(e.kind)) + " at " + e.field);
+      return false;
+    };
+    switch (type) {
+      case kHsClientHello: {
+        auto ch = parseClientHello(body);
+        if (!ch) return bad(ch.error(), "client_hello");
+        client_random_ = ch->random;
+        have_client_random_ = true;
+        client_etm_ = ch->encrypt_then_mac;
+        const EVP_PKEY* rsa = ctx.keys() != nullptr ? ctx.keys()->rsaKey() : nullptr;
+        keep_transcript_ = rsa != nullptr;
+        transcript_.clear();
+        addTranscript(whole);
+        Fields f;
+        f["version"] = versionName(ch->legacy_version);
+        f["version_value"] = ch->legacy_version;
+        f["supported_versions"] = namesOf(protocolVersions(), ch->supported_versions);
+        f["cipher_suites"] = namesOf(cipherSuites(), ch->cipher_suites);
+        f["cipher_suites_count"] = ch->cipher_suites.size();
+        f["sni"] = ch->sni.empty() ? Fields(nullptr) : Fields(ch->sni);
+        f["alpn"] = ch->alpn;
+        f["signature_algorithms"] = namesOf(signatureSchemes(), ch->signature_algorithms);
+        f["groups"] = namesOf(namedGroups(), ch->groups);
+        f["session_id_length"] = ch->session_id.size();
+        f["session_ticket"] = ch->has_session_ticket_ext;
+        f["session_ticket_length"] = ch->session_ticket_len;
+        std::vector<std::uint16_t> ext_types;
+        for (const auto& e : ch->extensions) ext_types.push_back(e.type);
+        f["extensions"] = namesOf(extensionTypes(), ext_types);
+        const std::string ja3 = ja3Hash(*ch);
+        const std::string ja4v = ja4(*ch);
+        f["ja3"] = ja3;
+        f["ja4"] = ja4v;
+        summary["ja3"] = ja3;
+        summary["ja4"] = ja4v;
+        summary["sni"] = f["sni"];
+        std::string top = ch->supported_versions.empty() ? versionName(ch->legacy_version) : "";
+        if (top.empty()) {
+          std::uint16_t best = 0;
+          for (auto v : ch->supported_versions) if (!isGrease(v)) best = std::max(best, v);
+          top = versionName(best);
+        }
+        emit(ctx, dir, "tls.client_hello",
+             "ClientHello up to " + top + ", " + std::to_string(ch->cipher_suites.size()) +
+                 " cipher suites" + (ch->sni.empty() ? "" : ", SNI " + ch->sni),
+             std::move(f), decrypted);
+        return true;
+      }
+      case kHsServerHello: {
+        auto sh = parseServerHello(body);
+        if (!sh) return bad(sh.error(), "server_hello");
+        if (sh->hello_retry_request) {
+          Fields f{{"cipher", cipherName(sh->cipher_suite)}, {"cipher_value", sh->cipher_suite},
+                   {"selected_group", sh->key_share_group != 0
+                                          ? Fields(codeName(namedGroups(), sh->key_share_group))
+                                          : Fields(nullptr)}};
+          emit(ctx, dir, "tls.hello_retry_request", "HelloRetryRequest", std::move(f), decrypted);
+          return true;
+        }
+        addTranscript(whole);
+        server_random_ = sh->random;
+        suite_id_ = sh->cipher_suite;
+        version_ = sh->version();
+        tls13_ = version_ == 0x0304;
+        etm_ = client_etm_ && sh->encrypt_then_mac;
+        ems_ = sh->extended_master_secret;
+        Fields f;
+        f["version"] = versionName(version_);
+        f["version_value"] = version_;
+        f["legacy_version"] = versionName(sh->legacy_version);
+        f["cipher"] = cipherName(sh->cipher_suite);
+        f["cipher_value"] = sh->cipher_suite;
+        f["compression"] = sh->compression;
+        f["session_id_length"] = sh->session_id.size();
+        std::vector<std::uint16_t> ext_types;
+        for (const auto& e : sh->extensions) ext_types.push_back(e.type);
+        f["extensions"] = namesOf(extensionTypes(), ext_types);
+        f["alpn"] = sh->alpn.empty() ? Fields(nullptr) : Fields(sh->alpn);
+        if (sh->key_share_group != 0) f["key_share_group"] = codeName(namedGroups(), sh->key_share_group);
+        f["encrypt_then_mac"] = etm_;
+        f["extended_master_secret"] = ems_;
+        summary["version"] = versionName(version_);
+        summary["cipher"] = cipherName(sh->cipher_suite);
+        emit(ctx, dir, "tls.server_hello",
+             "ServerHello: " + versionName(version_) + ", " + cipherName(sh->cipher_suite),
+             std::move(f), decrypted);
+        lookupKeys(ctx);
+        if (tls13_) {
+          // RFC 8446 2: everything after the ServerHello is protected, in both directions.
+          dirs_[0].encrypted = dirs_[1].encrypted = true;
+          startTls13Decryption(ctx);
+        }
+        return true;
+      }
+      case kHsCertificate: {
+        auto certs = parseCertificateList(body, tls13_);
+        if (!certs) return bad(certs.error(), "certificate");
+        Fields list = Fields::array();
+        const std::int64_t now = ctx.currentTime().ns / 1'000'000'000;
+        for (std::size_t i = 0; i < certs->size(); ++i) {
+          auto info = parseCertificate((*certs)[i], now);
+          if (!info) {
+            ctx.anomaly("tls.certificate.bad_der", dir, offset,
+                        "certificate " + std::to_string(i) + " of the chain is not valid DER X.509");
+            list.push_back(nullptr);
+            continue;
+          }
+          Fields cj = certInfoToJson(*info);
+          if (i == 0 && dir == Direction::ToClient) summary["server_cert"] = cj;
+          list.push_back(std::move(cj));
+        }
+        std::string s = "Certificate from " + std::string(sideName(dir)) + ": " +
+                        std::to_string(certs->size()) + " certificate(s)";
+        if (!list.empty() && list[0].is_object()) s += ", " + list[0]["subject"].get<std::string>();
+        addTranscript(whole);
+        emit(ctx, dir, "tls.certificate", std::move(s),
+             Fields{{"count", certs->size()}, {"certificates", std::move(list)}}, decrypted);
+        return true;
+      }
+      case kHsServerKeyExchange: {
+        addTranscript(whole);
+        Fields f{{"length", body.size()}};
+        // RFC 8422 5.4: ServerECDHParams { ECCurveType curve_type = named_curve(3); NamedCurve }
+        if (body.size() >= 3 && body[0] == 3) {
+          const std::uint16_t group = static_cast<std::uint16_t>((body[1] << 8) | body[2]);
+          f["group"] = codeName(namedGroups(), group);
+        }
+        emit(ctx, dir, "tls.server_key_exchange", "ServerKeyExchange", std::move(f), decrypted);
+        return true;
+      }
+      case kHsCertificateRequest:
+        addTranscript(whole);
+        emit(ctx, dir, "tls.certificate_request", "CertificateRequest: the server asks for a client certificate",
+             Fields{{"length", body.size()}}, decrypted);
+        return true;
+      case kHsServerHelloDone:
+        addTranscript(whole);
+        emit(ctx, dir, "tls.server_hello_done", "ServerHelloDone", Fields::object(), decrypted);
+        return true;
+      case kHsClientKeyExchange: {
+        addTranscript(whole);
+        emit(ctx, dir, "tls.client_key_exchange", "ClientKeyExchange",
+             Fields{{"length", body.size()}}, decrypted);
+        rsaPremaster(body, ctx);
+        return true;
+      }
+      case kHsCertificateVerify:
+        addTranscript(whole);
+        emit(ctx, dir, "tls.certificate_verify", std::string("CertificateVerify from ") + sideName(dir),
+             Fields{{"length", body.size()}}, decrypted);
+        return true;
+      case kHsFinished:
+        emit(ctx, dir, "tls.finished", std::string("Finished from ") + sideName(dir),
+             Fields{{"length", body.size()}}, decrypted);
+        markFinished(dir, ctx);
+        if (tls13_) switchToApplicationKeys(dir, ctx);
+        return true;
+      case kHsNewSessionTicket: {
+        Fields f{{"length", body.size()}};
+        if (body.size() >= 4) {
+          f["lifetime"] = (std::uint32_t{body[0]} << 24) | (std::uint32_t{body[1]} << 16) |
+                          (std::uint32_t{body[2]} << 8) | std::uint32_t{body[3]};
+        }
+        emit(ctx, dir, "tls.new_session_ticket", "NewSessionTicket", std::move(f), decrypted,
+             !handshake_complete_);
+        return true;
+      }
+      case kHsEncryptedExtensions:
+        emit(ctx, dir, "tls.encrypted_extensions", "EncryptedExtensions",
+             Fields{{"length", body.size()}}, decrypted);
+        return true;
+      case kHsKeyUpdate: {
+        // RFC 8446 4.6.3: the sender's next records use the next traffic secret.
+        emit(ctx, dir, "tls.key_update", std::string("KeyUpdate from ") + sideName(dir),
+             Fields{{"update_requested", !body.empty() && body[0] == 1}}, decrypted, false);
+        DirState& d = dirs_[idx(dir)];
+        if (d.dec && !d.dec->keyUpdate()) d.dec.reset();
+        return true;
+      }
+      default:
+        emit(ctx, dir, "tls.handshake_other",
+             "handshake message " + codeName(handshakeTypes(), type),
+             Fields{{"type", codeName(handshakeTypes(), type)}, {"type_value", type},
+                    {"length", body.size()}},
+             decrypted);
+        return true;
+    }
+  }
+
+  void markFinished(Direction dir, DissectContext& ctx) {
+    dirs_[idx(dir)].finished = true;
+    if (!handshake_complete_ && dirs_[0].finished && dirs_[1].finished) {
+      handshake_complete_ = true;
+      ctx.connection().tls["handshake_complete"] = true;
+    }
+  }
+
+  // Key lookup once per connection, at the ServerHello.
+  void lookupKeys(DissectContext& ctx) {
+    const engine::KeyStore* keys = ctx.keys();
+    if (keys == nullptr || looked_up_ || !have_client_random_) return;
+    looked_up_ = true;
+    suite_ = findSuite(suite_id_);
+    secrets_ = keys->find(ByteView(client_random_));
+    const bool rsa_path = secrets_ == nullptr && keys->rsaKey() != nullptr && suite_ != nullptr &&
+                          suite_->rsa_key_exchange && !tls13_;
+    if (secrets_ == nullptr && !rsa_path) {
+      ctx.connection().notes.push_back("no key for this session (client random " +
+                                       toHex(ByteView(client_random_), 32) + ")");
+      return;
+    }
+    if (suite_ == nullptr) {
+      ctx.connection().notes.push_back("cipher suite " + cipherName(suite_id_) +
+                                       " cannot be decrypted by rdpscope");
+    }
+  }
+
+  void rsaPremaster(ByteView body, DissectContext& ctx) {
+    const engine::KeyStore* keys = ctx.keys();
+    if (keys == nullptr || keys->rsaKey() == nullptr || secrets_ != nullptr || suite_ == nullptr ||
+        !suite_->rsa_key_exchange || tls13_ || !master_.empty()) {
+      return;
+    }
+    // RFC 5246 7.4.7.1: EncryptedPreMasterSecret, with a 2-byte length since TLS 1.0.
+    ByteReader r(body);
+    auto len = r.u16be("tls.client_key_exchange.length");
+    if (!len) return;
+    auto enc = r.bytes(*len, "tls.client_key_exchange.encrypted_premaster");
+    if (!enc) return;
+    EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new(keys->rsaKey(), nullptr);
+    if (pctx == nullptr) return;
+    std::array<std::uint8_t, 1024> pms{};
+    std::size_t pms_len = pms.size();
+    const bool ok = EVP_PKEY_decrypt_init(pctx) == 1 &&
+                    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
+                    EVP_PKEY_decrypt(pctx, pms.data(), &pms_len, enc->data(), enc->size()) == 1 &&
+                    pms_len == 48;
+    EVP_PKEY_CTX_free(pctx);
+    if (!ok) {
+      OPENSSL_cleanse(pms.data(), pms.size());
+      ctx.connection().notes.push_back("the RSA key does not decrypt this session's premaster secret");
+      return;
+    }
+    master_.resize(48);
+    bool derived = false;
+    if (ems_ && keep_transcript_) {
+      // RFC 7627 4: master = PRF(pms, "extended master secret", session_hash).
+      std::array<std::uint8_t, EVP_MAX_MD_SIZE * 2> hash{};
+      std::size_t hash_len = 0;
+      auto digest = [&](const char* name, std::uint8_t* out) {
+        unsigned int n = 0;
+        EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+        const bool good = md != nullptr &&
+                          EVP_Digest(transcript_.data(), transcript_.size(), out, &n, md, nullptr) == 1;
+        EVP_MD_free(md);
+        return good ? n : 0u;
+      };
+      if (version_ >= 0x0303) {
+        hash_len = digest(suite_->prf_hash, hash.data());
+      } else {
+        const unsigned m = digest("MD5", hash.data());
+        hash_len = m + digest("SHA1", hash.data() + m);
+      }
+      derived = hash_len > 0 && tlsPrf(prfDigest(*suite_, version_), ByteView(pms.data(), 48),
+                                       "extended master secret", ByteView(hash.data(), hash_len), master_);
+    } else if (!ems_) {
+      std::array<std::uint8_t, 64> seed{};
+      std::memcpy(seed.data(), client_random_.data(), 32);
+      std::memcpy(seed.data() + 32, server_random_.data(), 32);
+      derived = tlsPrf(prfDigest(*suite_, version_), ByteView(pms.data(), 48), "master secret", seed, master_);
+    }
+    OPENSSL_cleanse(pms.data(), pms.size());
+    if (!derived) {
+      OPENSSL_cleanse(master_.data(), master_.size());
+      master_.clear();
+    }
+  }
+
+  void startTls12Decryption(Direction dir, DissectContext& ctx) {
+    if (suite_ == nullptr || suite_->tls13 || !looked_up_) return;
+    ByteView master;
+    if (secrets_ != nullptr && secrets_->hasTls12()) {
+      master = secrets_->master_secret;
+    } else if (!master_.empty()) {
+      master = master_;
+    } else {
+      if (secrets_ != nullptr && !noted_missing_secret_) {
+        noted_missing_secret_ = true;
+        ctx.connection().notes.push_back("the key log has no CLIENT_RANDOM line for this TLS " +
+                                         versionName(version_) + " session (client random " +
+                                         toHex(ByteView(client_random_), 32) + ")");
+      }
+      return;
+    }
+    if (!key_block_) {
+      key_block_ = std::make_unique<KeyBlock>();
+      if (!deriveKeyBlock(*suite_, version_, master, client_random_, server_random_, *key_block_)) {
+        key_block_.reset();
+        return;
+      }
+    }
+    const bool client = dir == Direction::ToServer;
+    const KeyBlock& kb = *key_block_;
+    dirs_[idx(dir)].dec = RecordDecryptor::tls12(*suite_, version_, client ? kb.client_key : kb.server_key,
+                                                 client ? kb.client_iv : kb.server_iv,
+                                                 client ? kb.client_mac : kb.server_mac, etm_);
+  }
+
+  void startTls13Decryption(DissectContext& ctx) {
+    if (suite_ == nullptr || secrets_ == nullptr) return;
+    if (!secrets_->hasTls13Handshake()) {
+      ctx.connection().notes.push_back(
+          "the key log has no TLS 1.3 handshake traffic secrets for this session (client random " +
+          toHex(ByteView(client_random_), 32) + ")");
+      return;
+    }
+    if (!secrets_->client_handshake_traffic_secret.empty()) {
+      dirs_[idx(Direction::ToServer)].dec =
+          RecordDecryptor::tls13(*suite_, secrets_->client_handshake_traffic_secret);
+    }
+    if (!secrets_->server_handshake_traffic_secret.empty()) {
+      dirs_[idx(Direction::ToClient)].dec =
+          RecordDecryptor::tls13(*suite_, secrets_->server_handshake_traffic_secret);
+    }
+  }
+
+  void switchToApplicationKeys(Direction dir, DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    if (d.app_keys || suite_ == nullptr || secrets_ == nullptr) return;
+    d.app_keys = true;
+    const auto& list = dir == Direction::ToServer ? secrets_->client_traffic_secrets
+                                                  : secrets_->server_traffic_secrets;
+    if (list.empty() || list[0].empty()) {
+      d.dec.reset();
+      ctx.connection().notes.push_back(std::string("the key log has no ") +
+                                       (dir == Direction::ToServer ? "CLIENT" : "SERVER") +
+                                       "_TRAFFIC_SECRET_0 for this session");
+      return;
+    }
+    d.dec = RecordDecryptor::tls13(*suite_, list[0]);
+  }
+
+  engine::StreamPipeline pipeline_;
+  DissectContext* dctx_for_ = nullptr;
+  std::unique_ptr<DecryptedContext> dctx_;
+  DirState dirs_[2];
+  std::vector<std::uint8_t> plain_;  // reused decryption output buffer
+  bool summary_init_ = false;
+  bool summary_alert_set_ = false;
+  bool summary_alert_fatal_ = false;
+  std::string summary_encrypted_alert_from_;
+  bool handshake_complete_ = false;
+  bool tls13_client_protected_seen_ = false;
+  bool decrypted_any_ = false;
+  bool reported_bad_mac_ = false;
+  bool noted_missing_secret_ = false;
+  // Negotiated parameters.
+  std::array<std::uint8_t, 32> client_random_{};
+  std::array<std::uint8_t, 32> server_random_{};
+  bool have_client_random_ = false;
+  bool client_etm_ = false;
+  bool etm_ = false;
+  bool ems_ = false;
+  std::uint16_t suite_id_ = 0;
+  std::uint16_t version_ = 0;
+  bool tls13_ = false;
+  // Keys.
+  bool looked_up_ = false;
+  const SuiteInfo* suite_ = nullptr;
+  const engine::TlsSessionSecrets* secrets_ = nullptr;
+  std::vector<std::uint8_t> master_;  // from --rsa-key only
+  std::unique_ptr<KeyBlock> key_block_;
+  bool keep_transcript_ = false;
+  std::vector<std::uint8_t> transcript_;
+
+ public:
+  ~TlsDissector() override {
+    if (!master_.empty()) OPENSSL_cleanse(master_.data(), master_.size());
+    if (!plain_.empty()) OPENSSL_cleanse(plain_.data(), plain_.size());
+  }
+};
+
+}  // namespace
+
+bool looksLikeTlsRecord(ByteView data) noexcept {
+  return data.size() >= 3 && data[0] >= kChangeCipherSpec && data[0] <= kHeartbeat && data[1] == 3 &&
+         data[2] <= 4;
+}
+
+engine::DissectorPtr makeTlsDissector(engine::Dissector& plaintext_consumer) {
+  return std::make_unique<TlsDissector>(plaintext_consumer);
+}
+
+}  // namespace rdpscope::tls

@@ -1,0 +1,1172 @@
+#include "rules/facts.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace rdpscope::rules {
+
+using model::Connection;
+using model::Direction;
+using model::Event;
+using model::Fields;
+using model::Stage;
+
+namespace {
+
+const std::vector<std::string_view> kStages = {
+    "tcp",          "negotiation",  "tls",       "nla",          "early_auth",
+    "mcs_connect",  "channel_setup", "security_exchange", "client_info", "licensing",
+    "capabilities", "finalization", "active"};
+const std::vector<std::string_view> kTcpEnds = {"fin_client", "fin_server", "rst_client",
+                                                "rst_server", "syn_unanswered", "refused",
+                                                "timeout",    "capture_end"};
+const std::vector<std::string_view> kProtocols = {"PROTOCOL_RDP",    "PROTOCOL_SSL",
+                                                  "PROTOCOL_HYBRID", "PROTOCOL_RDSTLS",
+                                                  "PROTOCOL_HYBRID_EX", "PROTOCOL_RDSAAD"};
+const std::vector<std::string_view> kNegFailures = {
+    "SSL_REQUIRED_BY_SERVER", "SSL_NOT_ALLOWED_BY_SERVER", "SSL_CERT_NOT_ON_SERVER",
+    "INCONSISTENT_FLAGS",     "HYBRID_REQUIRED_BY_SERVER", "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER"};
+const std::vector<std::string_view> kNlaSteps = {
+    "not_started", "negotiate", "challenge",        "authenticate",
+    "pubkey_auth", "credentials", "early_auth_result", "complete"};
+
+// The catalogue. Keep in sync with docs/rules.md (a unit test checks that every name appears there).
+const std::vector<FactDef>& catalogue() {
+  static const std::vector<FactDef> kFacts = {
+      // --- stage and outcome
+      {"stage.reached", FactType::String,
+       "Last handshake stage entered: the most advanced stage of any event, or inferred from "
+       "metadata (see stage.inferred)", kStages},
+      {"stage.inferred", FactType::Bool,
+       "stage.reached was inferred from TLS record metadata, not seen in a decoded PDU", {}},
+      {"outcome", FactType::String,
+       "success (reached active), failed, or incomplete (capture ended mid-handshake with no sign "
+       "of failure)", {"success", "failed", "incomplete"}},
+      // --- transport
+      {"transport", FactType::String, "tcp, or udp for a UDP 3389 (RDPEUDP) flow", {"tcp", "udp"}},
+      {"udp.server_answered", FactType::Bool,
+       "UDP flow: the server sent at least one datagram back", {}},
+      {"rdpeudp.syn_ack", FactType::Bool, "UDP flow: an RDPEUDP SYN-ACK from the server was decoded",
+       {}},
+      // --- TCP
+      {"tcp.end", FactType::String, "How the TCP connection ended (JSON tcp.end)", kTcpEnds},
+      {"tcp.syn_retries", FactType::Int, "Number of retransmitted SYNs", {}},
+      {"tcp.retransmissions", FactType::Int, "Retransmitted segments, both directions", {}},
+      {"tcp.gap_bytes", FactType::Int, "Bytes never seen (lost or cut), both directions", {}},
+      {"tcp.handshake_complete", FactType::Bool, "The server answered the SYN with a SYN-ACK", {}},
+      {"tcp.payload.to_server.bytes", FactType::Int, "TCP payload bytes client -> server", {}},
+      {"tcp.payload.to_client.bytes", FactType::Int, "TCP payload bytes server -> client", {}},
+      {"who_closed", FactType::String,
+       "Side that closed first (FIN or RST): client, server, or none (timeout / capture end)",
+       {"client", "server", "none"}},
+      {"close.kind", FactType::String, "First closing segment: fin, rst, or none",
+       {"fin", "rst", "none"}},
+      {"last_pdu_from", FactType::String,
+       "Sender of the last protocol data (PDU or TLS record) before the close",
+       {"client", "server"}},
+      // --- X.224 negotiation
+      {"x224.request_seen", FactType::Bool, "X.224 Connection Request seen", {}},
+      {"x224.confirm_seen", FactType::Bool,
+       "X.224 Connection Confirm seen (with RDP_NEG_RSP, RDP_NEG_FAILURE, or none)", {}},
+      {"x224.neg_request_present", FactType::Bool,
+       "The Connection Request carried an RDP_NEG_REQ", {}},
+      {"x224.requested_protocols", FactType::Set,
+       "requestedProtocols of RDP_NEG_REQ by name (PROTOCOL_RDP when none)", kProtocols},
+      {"x224.request_flags", FactType::Set, "RDP_NEG_REQ flags by name", {}},
+      {"x224.selected_protocol", FactType::String,
+       "selectedProtocol of RDP_NEG_RSP (PROTOCOL_RDP when the CC has no negotiation data)",
+       kProtocols},
+      {"x224.confirm_flags", FactType::Set, "RDP_NEG_RSP flags by name", {}},
+      {"x224.neg_failure", FactType::String, "RDP_NEG_FAILURE failureCode by name", kNegFailures},
+      {"x224.routing_token", FactType::Bool, "The Connection Request carried a routing token", {}},
+      {"x224.cookie", FactType::String, "The mstshash cookie of the Connection Request", {}},
+      {"x224.correlation_id", FactType::String, "RDP_NEG_CORRELATION_INFO correlationId", {}},
+      {"x224.disconnect_request", FactType::Bool, "An X.224 Disconnect Request or Error was seen",
+       {}},
+      // --- TLS
+      {"tls.client_hello", FactType::Bool, "TLS ClientHello seen", {}},
+      {"tls.server_hello", FactType::Bool, "TLS ServerHello (or HelloRetryRequest) seen", {}},
+      {"tls.version", FactType::String, "Negotiated TLS version (as the TLS dissector names it)",
+       {}},
+      {"tls.version_legacy", FactType::Bool, "Negotiated TLS version is SSL 3, TLS 1.0 or 1.1",
+       {}},
+      {"tls.cipher", FactType::String, "Negotiated cipher suite name", {}},
+      {"tls.cipher_weak", FactType::Bool,
+       "Negotiated suite uses RC4, 3DES, DES, NULL, EXPORT or anonymous key exchange", {}},
+      {"tls.certificate_seen", FactType::Bool, "A server Certificate message was seen", {}},
+      {"tls.alert", FactType::String,
+       "Description of the first fatal (else first) TLS alert; 'encrypted' when only the record "
+       "was visible", {}},
+      {"tls.alert_from", FactType::String, "Sender of that alert", {"client", "server"}},
+      {"tls.alert_level", FactType::String, "Level of that alert", {"warning", "fatal", "unknown"}},
+      {"tls.alert_encrypted", FactType::Bool, "That alert was encrypted (seen as a record only)",
+       {}},
+      {"tls.handshake_complete", FactType::Bool, "Both sides finished the TLS handshake", {}},
+      {"tls.cert_expired", FactType::Bool, "Server certificate expired at capture time", {}},
+      {"tls.cert_not_yet_valid", FactType::Bool, "Server certificate not yet valid at capture time",
+       {}},
+      {"tls.cert_self_signed", FactType::Bool, "Server certificate is self-signed", {}},
+      {"tls.cert_expires_in_days", FactType::Int,
+       "Days from the connection start to the certificate's notAfter (negative when expired)", {}},
+      {"tls.appdata.to_server.count", FactType::Int, "Application-data records client -> server",
+       {}},
+      {"tls.appdata.to_server.bytes", FactType::Int, "Application-data bytes client -> server",
+       {}},
+      {"tls.appdata.to_client.count", FactType::Int, "Application-data records server -> client",
+       {}},
+      {"tls.appdata.to_client.bytes", FactType::Int, "Application-data bytes server -> client",
+       {}},
+      {"tls.decrypted", FactType::Bool, "TLS records of this connection were decrypted", {}},
+      // --- CredSSP / NLA
+      {"credssp.error_code", FactType::String, "TSRequest errorCode (NTSTATUS name)", {}},
+      {"credssp.client_version", FactType::Int, "TSRequest version sent by the client", {}},
+      {"credssp.server_version", FactType::Int, "TSRequest version sent by the server", {}},
+      {"credssp.mechanism", FactType::String, "Authentication mechanism: ntlm, kerberos, ...", {}},
+      {"credssp.server_pub_key_auth", FactType::Bool,
+       "The server returned pubKeyAuth (it accepted the client's authentication)", {}},
+      {"credssp.credentials_sent", FactType::Bool, "The client sent TSCredentials (authInfo)", {}},
+      {"ntlm.messages_seen", FactType::Int, "NTLM messages decoded (NEGOTIATE, CHALLENGE, ...)",
+       {}},
+      {"ntlm.last_message", FactType::String, "Last NTLM message decoded",
+       {"negotiate", "challenge", "authenticate"}},
+      {"kerberos.error", FactType::String, "KRB-ERROR code name seen inside SPNEGO", {}},
+      {"nla.inferred_step", FactType::String,
+       "CredSSP step reached, inferred from the order and direction of TLS records after the "
+       "handshake: negotiate (client's first token unanswered), challenge (server answered it), "
+       "authenticate (client sent AUTHENTICATE+pubKeyAuth), pubkey_auth (server answered that), "
+       "credentials (client sent TSCredentials), early_auth_result (HYBRID_EX: server answered "
+       "again), complete (traffic went on)", kNlaSteps},
+      {"nla.client_legs", FactType::Int, "Client flights of TLS records after the handshake", {}},
+      {"nla.server_legs", FactType::Int, "Server flights of TLS records after the handshake", {}},
+      {"nla.last_server_leg_alert", FactType::Bool,
+       "The server's last flight ended with an (encrypted) TLS alert", {}},
+      {"early_auth.result", FactType::String, "Early User Authorization Result by name", {}},
+      // --- MCS / RDP
+      {"mcs.connect_result", FactType::String, "MCS Connect-Response result (rt-...)", {}},
+      {"mcs.attach_user_result", FactType::String, "Attach User Confirm result (rt-...)", {}},
+      {"mcs.channel_join_failed", FactType::Bool, "A Channel Join Confirm had a non-success result",
+       {}},
+      {"mcs.disconnect_reason", FactType::String,
+       "Reason of an MCS Disconnect Provider Ultimatum (rn-...)", {}},
+      {"mcs.disconnect_from", FactType::String, "Sender of that ultimatum", {"client", "server"}},
+      {"rdp.error_info", FactType::String, "errorInfo of the last Set Error Info PDU (ERRINFO_*)",
+       {}},
+      {"rdp.error_info_value", FactType::Int, "Its numeric value", {}},
+      {"rdp.license_error", FactType::String,
+       "dwErrorCode of the last licensing Error Message (STATUS_VALID_CLIENT is success)", {}},
+      {"rdp.license_state_transition", FactType::String, "Its dwStateTransition", {}},
+      {"rdp.security_protocol", FactType::String,
+       "Security protocol in Zeek's naming: RDP, SSL, HYBRID, HYBRID_EX, RDSTLS, RDSAAD", {}},
+      {"rdp.standard_security", FactType::Bool, "Standard RDP Security (no TLS) is in use", {}},
+      {"rdp.encryption_level", FactType::String, "Server encryption level (standard security)", {}},
+      {"rdp.encryption_method", FactType::String, "Server encryption method (standard security)",
+       {}},
+      {"rdp.redirected", FactType::Bool, "A Server Redirection PDU was seen", {}},
+      {"rdp.deactivate_all", FactType::Bool, "A Deactivate All PDU was seen", {}},
+      {"rdp.logon_error", FactType::String, "Save Session Info logon error notification", {}},
+      {"rdp.client_info_seen", FactType::Bool, "Client Info PDU seen (decoded or encrypted)", {}},
+      {"rdp.demand_active_seen", FactType::Bool, "Demand Active PDU seen", {}},
+      {"rdp.shutdown_request", FactType::Bool, "Client sent a Shutdown Request PDU", {}},
+      // --- time
+      {"time.duration", FactType::Duration, "Connection duration (first to last packet)", {}},
+      {"time.last_server_pdu_to_close", FactType::Duration,
+       "Time from the server's last PDU/record to the first FIN/RST (or capture end)", {}},
+      {"time.last_client_pdu_to_close", FactType::Duration,
+       "Time from the client's last PDU/record to the first FIN/RST (or capture end)", {}},
+      {"rdp.fastpath_output", FactType::Bool,
+       "The server sent fast-path output, which exists only once the session is active "
+       "([MS-RDPBCGR] 2.2.9.1.2)", {}},
+      {"active.inferred", FactType::Bool,
+       "Sustained server -> client traffic after the connection sequence: a session was "
+       "probably active although no decoded PDU proves it", {}},
+      {"anomalies", FactType::Set, "Anomaly ids reported by the dissectors", {}},
+  };
+  return kFacts;
+}
+
+std::optional<std::string> fieldStr(const Fields& f, const char* key) {
+  if (!f.is_object()) {
+    return std::nullopt;
+  }
+  auto it = f.find(key);
+  if (it == f.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  if (it->is_string()) {
+    return it->get<std::string>();
+  }
+  if (it->is_number_integer() || it->is_number_unsigned()) {
+    return std::to_string(it->get<std::int64_t>());
+  }
+  if (it->is_boolean()) {
+    return it->get<bool>() ? "true" : "false";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
+  if (!f.is_object()) {
+    return std::nullopt;
+  }
+  auto it = f.find(key);
+  if (it == f.end()) {
+    return std::nullopt;
+  }
+  if (it->is_number_unsigned()) {
+    auto v = it->get<std::uint64_t>();
+    return v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+               ? std::numeric_limits<std::int64_t>::max()
+               : static_cast<std::int64_t>(v);
+  }
+  if (it->is_number_integer()) {
+    return it->get<std::int64_t>();
+  }
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    std::string_view sv = s;
+    int base = 10;
+    if (sv.size() > 2 && sv[0] == '0' && (sv[1] == 'x' || sv[1] == 'X')) {
+      sv.remove_prefix(2);
+      base = 16;
+    }
+    std::int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v, base);
+    if (ec == std::errc() && ptr == sv.data() + sv.size() && !sv.empty()) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> fieldBool(const Fields& f, const char* key) {
+  if (!f.is_object()) {
+    return std::nullopt;
+  }
+  auto it = f.find(key);
+  if (it == f.end() || !it->is_boolean()) {
+    return std::nullopt;
+  }
+  return it->get<bool>();
+}
+
+// True when the key holds something: true, a non-zero number or a non-empty string/array
+// (CredSSP fields such as pub_key_auth carry a length, or null when absent).
+bool fieldPresent(const Fields& f, const char* key) {
+  if (!f.is_object()) {
+    return false;
+  }
+  auto it = f.find(key);
+  if (it == f.end() || it->is_null()) {
+    return false;
+  }
+  if (it->is_boolean()) {
+    return it->get<bool>();
+  }
+  if (it->is_number()) {
+    return it->get<double>() != 0.0;
+  }
+  if (it->is_string() || it->is_array() || it->is_object()) {
+    return !it->empty() && !(it->is_string() && it->get_ref<const std::string&>().empty());
+  }
+  return true;
+}
+
+std::vector<std::string> fieldStrings(const Fields& f, const char* key) {
+  std::vector<std::string> out;
+  if (!f.is_object()) {
+    return out;
+  }
+  auto it = f.find(key);
+  if (it == f.end()) {
+    return out;
+  }
+  if (it->is_array()) {
+    for (const auto& v : *it) {
+      if (v.is_string()) {
+        out.push_back(v.get<std::string>());
+      }
+    }
+  } else if (it->is_string()) {
+    out.push_back(it->get<std::string>());
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+const char* side(Direction d) { return d == Direction::ToServer ? "client" : "server"; }
+
+// Days since 1970-01-01 for a civil date (H. Hinnant's algorithm).
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// notAfter as epoch seconds: accepts a number (epoch) or "YYYY-MM-DD[T ]HH:MM:SS..." (UTC).
+std::optional<std::int64_t> parseTime(const Fields& f, const char* key) {
+  if (auto n = fieldInt(f, key)) {
+    return n;
+  }
+  auto s = fieldStr(f, key);
+  if (!s) {
+    return std::nullopt;
+  }
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (std::sscanf(s->c_str(), "%d-%d-%d%*c%d:%d:%d", &y, &mo, &d, &h, &mi, &se) < 3) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) {
+    return std::nullopt;
+  }
+  return daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+         h * 3600 + mi * 60 + se;
+}
+
+bool isTcpKind(std::string_view kind) { return startsWith(kind, "tcp."); }
+
+// A "PDU" for timing purposes: any event that carries protocol data (not TCP control, not
+// anomalies or bookkeeping).
+bool isPdu(const Event& ev) {
+  return !isTcpKind(ev.kind) && ev.kind != "anomaly" && ev.kind != "events.suppressed";
+}
+
+// One TLS record after the handshake, as the inference sees it.
+struct Record {
+  Direction dir;
+  std::uint64_t frame;
+  std::uint64_t bytes;
+  bool alert;
+};
+
+struct Leg {
+  Direction dir;
+  std::uint64_t first_frame;
+  std::uint64_t last_frame;
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;
+  bool ends_with_alert = false;
+};
+
+// Minimum sustained server -> client traffic after the connection sequence for "active
+// (inferred)". The whole sequence from MCS Connect Response to Font Map is a bounded number of
+// server PDUs ([MS-RDPBCGR] 1.3.1.1: connect response, attach/join confirms for at most 31 static
+// channels + I/O + user + message channels, licensing, Demand Active, 4 finalization PDUs); a
+// flow well beyond that is graphics output of an active session.
+constexpr std::uint64_t kActiveMinServerRecords = 64;
+constexpr std::uint64_t kActiveMinServerBytes = 256 * 1024;
+
+}  // namespace
+
+std::string_view factTypeName(FactType type) noexcept {
+  switch (type) {
+    case FactType::Bool: return "bool";
+    case FactType::Int: return "int";
+    case FactType::String: return "string";
+    case FactType::Duration: return "duration";
+    case FactType::Set: return "set";
+  }
+  return "?";
+}
+
+std::span<const FactDef> factCatalogue() { return catalogue(); }
+
+const FactDef* findFact(std::string_view name) noexcept {
+  for (const auto& f : catalogue()) {
+    if (f.name == name) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+void Facts::set(std::string_view name, FactValue value, std::vector<std::uint64_t> frames) {
+  frames.erase(std::remove(frames.begin(), frames.end(), 0U), frames.end());
+  facts_[std::string(name)] = Fact{std::move(value), std::move(frames)};
+}
+void Facts::setBool(std::string_view name, bool v, std::uint64_t frame) {
+  set(name, v, {frame});
+}
+void Facts::setInt(std::string_view name, std::int64_t v, std::uint64_t frame) {
+  set(name, v, {frame});
+}
+void Facts::setString(std::string_view name, std::string v, std::uint64_t frame) {
+  set(name, std::move(v), {frame});
+}
+void Facts::setDuration(std::string_view name, double seconds, std::uint64_t frame) {
+  set(name, seconds, {frame});
+}
+void Facts::setSet(std::string_view name, std::vector<std::string> v, std::uint64_t frame) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  set(name, std::move(v), {frame});
+}
+void Facts::erase(std::string_view name) {
+  auto it = facts_.find(name);
+  if (it != facts_.end()) {
+    facts_.erase(it);
+  }
+}
+
+const Fact* Facts::get(std::string_view name) const {
+  auto it = facts_.find(name);
+  return it == facts_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Facts::str(std::string_view name) const {
+  const Fact* f = get(name);
+  if (f == nullptr) {
+    return std::nullopt;
+  }
+  if (const auto* s = std::get_if<std::string>(&f->value)) {
+    return *s;
+  }
+  return renderValue(name, f->value);
+}
+
+std::optional<std::int64_t> Facts::integer(std::string_view name) const {
+  const Fact* f = get(name);
+  if (f == nullptr) {
+    return std::nullopt;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&f->value)) {
+    return *i;
+  }
+  return std::nullopt;
+}
+
+bool Facts::flag(std::string_view name) const {
+  const Fact* f = get(name);
+  if (f == nullptr) {
+    return false;
+  }
+  const auto* b = std::get_if<bool>(&f->value);
+  return b != nullptr && *b;
+}
+
+std::string renderValue(std::string_view fact_name, const FactValue& value) {
+  struct Visitor {
+    std::string_view name;
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(std::int64_t i) const {
+      if (name.size() > 6 && name.substr(name.size() - 6) == "_value" && i >= 0) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(i));
+        return buf;
+      }
+      return std::to_string(i);
+    }
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(double d) const {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "%.3fs", d);
+      return buf;
+    }
+    std::string operator()(const std::vector<std::string>& v) const {
+      std::string out;
+      for (const auto& s : v) {
+        if (!out.empty()) {
+          out += ",";
+        }
+        out += s;
+      }
+      return out.empty() ? "(none)" : out;
+    }
+  };
+  return std::visit(Visitor{fact_name}, value);
+}
+
+Facts reduceFacts(const Connection& conn) {
+  Facts facts;
+  const auto& evs = conn.events;
+
+  // ---------------------------------------------------------------- TCP
+  std::uint64_t syn_ack_frame = 0;
+  std::uint64_t syn_frame = 0;
+  const Event* close_ev = nullptr;
+  for (const auto& ev : evs) {
+    if (ev.kind == "tcp.syn_ack" && syn_ack_frame == 0) {
+      syn_ack_frame = ev.frame;
+    } else if (ev.kind == "tcp.syn" && syn_frame == 0) {
+      syn_frame = ev.frame;
+    } else if ((ev.kind == "tcp.fin" || ev.kind == "tcp.rst") && close_ev == nullptr) {
+      close_ev = &ev;
+    }
+  }
+  const auto& cs = conn.dir(Direction::ToServer);
+  const auto& sc = conn.dir(Direction::ToClient);
+  facts.setString("transport", conn.transport == "udp" ? "udp" : "tcp", conn.first_frame);
+  if (conn.transport == "udp") {
+    facts.setBool("udp.server_answered", conn.dir(Direction::ToClient).packets > 0);
+  }
+  facts.setString("tcp.end", conn.tcp_end, close_ev != nullptr ? close_ev->frame : 0);
+  facts.setInt("tcp.syn_retries", conn.syn_retries, syn_frame);
+  facts.setInt("tcp.retransmissions",
+               static_cast<std::int64_t>(cs.retransmissions + sc.retransmissions));
+  facts.setInt("tcp.gap_bytes", static_cast<std::int64_t>(cs.gap_bytes + sc.gap_bytes));
+  facts.setInt("tcp.payload.to_server.bytes", static_cast<std::int64_t>(cs.bytes));
+  facts.setInt("tcp.payload.to_client.bytes", static_cast<std::int64_t>(sc.bytes));
+  const bool refused = conn.tcp_end == "refused" || conn.tcp_end == "syn_unanswered";
+  const bool handshake =
+      !refused && (syn_ack_frame != 0 || (syn_frame == 0 && (cs.bytes > 0 || sc.bytes > 0)));
+  facts.setBool("tcp.handshake_complete", handshake, syn_ack_frame);
+
+  std::string who = "none";
+  std::string kind = "none";
+  if (conn.tcp_end == "fin_client" || conn.tcp_end == "rst_client") {
+    who = "client";
+  } else if (conn.tcp_end == "fin_server" || conn.tcp_end == "rst_server" ||
+             conn.tcp_end == "refused") {
+    who = "server";
+  }
+  if (startsWith(conn.tcp_end, "fin")) {
+    kind = "fin";
+  } else if (startsWith(conn.tcp_end, "rst") || conn.tcp_end == "refused") {
+    kind = "rst";
+  }
+  if (close_ev != nullptr && who == "none") {
+    // tcp_end says capture_end/timeout but a FIN/RST was seen: trust the event.
+    if (auto by = fieldStr(close_ev->fields, "by")) {
+      who = *by == "server" ? "server" : "client";
+    } else {
+      who = side(close_ev->dir);
+    }
+    kind = close_ev->kind == "tcp.fin" ? "fin" : "rst";
+  }
+  facts.setString("who_closed", who, close_ev != nullptr ? close_ev->frame : 0);
+  facts.setString("close.kind", kind, close_ev != nullptr ? close_ev->frame : 0);
+
+  // ---------------------------------------------------------------- timeline scan
+  std::optional<Stage> max_stage;
+  std::uint64_t max_stage_frame = 0;
+  std::vector<std::string> anomalies;
+  std::uint64_t first_anomaly_frame = 0;
+  bool decrypted_seen = false;
+
+  const Event* last_pdu_before_close[2] = {nullptr, nullptr};
+  const Event* last_pdu_overall = nullptr;
+
+  // TLS
+  const Event* client_hello = nullptr;
+  const Event* server_hello = nullptr;
+  const Event* alert_ev = nullptr;
+  bool alert_is_fatal = false;
+  bool finished[2] = {false, false};
+  bool ccs[2] = {false, false};
+  std::uint64_t appdata_count[2] = {0, 0};
+  std::uint64_t appdata_bytes[2] = {0, 0};
+  std::vector<Record> records;  // application data + encrypted alerts, in order
+  // CredSSP
+  std::optional<std::string> credssp_error;
+  std::uint64_t credssp_error_frame = 0;
+  std::optional<std::int64_t> credssp_version[2];
+  std::uint64_t credssp_version_frame[2] = {0, 0};
+  bool server_pub_key_auth = false;
+  std::uint64_t server_pub_key_auth_frame = 0;
+  bool credentials_sent = false;
+  std::uint64_t credentials_frame = 0;
+  std::int64_t ntlm_count = 0;
+  std::string ntlm_last;
+  std::uint64_t ntlm_last_frame = 0;
+  bool kerberos_seen = false;
+  std::optional<std::string> krb_error;
+  std::uint64_t krb_error_frame = 0;
+
+  for (const auto& ev : evs) {
+    const auto d = static_cast<std::size_t>(ev.dir);
+    if (ev.stage && (!max_stage || *ev.stage > *max_stage)) {
+      max_stage = ev.stage;
+      max_stage_frame = ev.frame;
+    }
+    if (ev.decrypted) {
+      decrypted_seen = true;
+    }
+    if (isPdu(ev)) {
+      last_pdu_overall = &ev;
+      if (close_ev == nullptr || ev.frame <= close_ev->frame) {
+        last_pdu_before_close[d] = &ev;
+      }
+    }
+    const std::string& k = ev.kind;
+    if (k == "anomaly") {
+      if (auto id = fieldStr(ev.fields, "id")) {
+        anomalies.push_back(*id);
+        if (first_anomaly_frame == 0) {
+          first_anomaly_frame = ev.frame;
+        }
+      }
+    } else if (k == "x224.connection_request") {
+      if (!facts.has("x224.request_seen")) {
+        facts.setBool("x224.request_seen", true, ev.frame);
+        auto protos = fieldStrings(ev.fields, "requested_protocols");
+        auto value = fieldInt(ev.fields, "requested_protocols_value");
+        // has_negotiation when the dissector says so; else a requestedProtocols value or names.
+        bool has_neg = fieldBool(ev.fields, "has_negotiation")
+                           .value_or(!protos.empty() || value.has_value());
+        facts.setBool("x224.neg_request_present", has_neg, ev.frame);
+        if (protos.empty()) {
+          protos.push_back("PROTOCOL_RDP");
+        }
+        facts.setSet("x224.requested_protocols", protos, ev.frame);
+        facts.setSet("x224.request_flags", fieldStrings(ev.fields, "flags"), ev.frame);
+        auto token = fieldStr(ev.fields, "routing_token");
+        facts.setBool("x224.routing_token", token.has_value() && !token->empty(), ev.frame);
+        if (auto c = fieldStr(ev.fields, "cookie")) {
+          facts.setString("x224.cookie", *c, ev.frame);
+        }
+        if (auto c = fieldStr(ev.fields, "correlation_id")) {
+          facts.setString("x224.correlation_id", *c, ev.frame);
+        }
+      }
+    } else if (k == "x224.connection_confirm") {
+      facts.setBool("x224.confirm_seen", true, ev.frame);
+      facts.setString("x224.selected_protocol",
+                      fieldStr(ev.fields, "selected_protocol").value_or("PROTOCOL_RDP"), ev.frame);
+      facts.setSet("x224.confirm_flags", fieldStrings(ev.fields, "flags"), ev.frame);
+    } else if (k == "x224.neg_failure") {
+      facts.setBool("x224.confirm_seen", true, ev.frame);
+      facts.setString("x224.neg_failure", fieldStr(ev.fields, "failure_code").value_or("UNKNOWN"),
+                      ev.frame);
+    } else if (k == "x224.disconnect_request" || k == "x224.error") {
+      facts.setBool("x224.disconnect_request", true, ev.frame);
+    } else if (k == "tls.client_hello") {
+      if (client_hello == nullptr) {
+        client_hello = &ev;
+      }
+    } else if (k == "tls.server_hello" || k == "tls.hello_retry_request") {
+      if (server_hello == nullptr || k == "tls.server_hello") {
+        server_hello = &ev;
+      }
+    } else if (k == "tls.certificate") {
+      facts.setBool("tls.certificate_seen", true, ev.frame);
+    } else if (k == "tls.finished") {
+      finished[d] = true;
+    } else if (k == "tls.change_cipher_spec") {
+      ccs[d] = true;
+    } else if (k == "tls.alert") {
+      auto level = fieldStr(ev.fields, "level").value_or("unknown");
+      bool enc = fieldBool(ev.fields, "encrypted").value_or(false);
+      bool fatal = level == "fatal" || level == "2";
+      if (alert_ev == nullptr || (fatal && !alert_is_fatal)) {
+        alert_ev = &ev;
+        alert_is_fatal = fatal;
+      }
+      if (enc || ev.decrypted) {
+        // A protected alert is a flight of its own in the post-handshake record order.
+        records.push_back(Record{ev.dir, ev.frame, 0, true});
+      }
+    } else if (k == "tls.application_data") {
+      appdata_count[d]++;
+      auto len = fieldInt(ev.fields, "length").value_or(0);
+      appdata_bytes[d] += static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0));
+      // TLS 1.3 hides alerts in application-data records; the TLS dissector marks records of
+      // exactly an encrypted alert's size (RFC 8446 5.2: 2 + 1 + 16 bytes).
+      records.push_back(
+          Record{ev.dir, ev.frame, static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0)),
+                 fieldBool(ev.fields, "alert_sized").value_or(false)});
+    } else if (k == "credssp.ts_request") {
+      if (auto v = fieldInt(ev.fields, "version"); v && !credssp_version[d]) {
+        credssp_version[d] = v;
+        credssp_version_frame[d] = ev.frame;
+      }
+      if (auto e = fieldStr(ev.fields, "error_code"); e && !credssp_error) {
+        credssp_error = e;
+        credssp_error_frame = ev.frame;
+      }
+      if (ev.dir == Direction::ToClient && fieldPresent(ev.fields, "pub_key_auth") &&
+          !server_pub_key_auth) {
+        server_pub_key_auth = true;
+        server_pub_key_auth_frame = ev.frame;
+      }
+      if (ev.dir == Direction::ToServer && fieldPresent(ev.fields, "auth_info") &&
+          !credentials_sent) {
+        credentials_sent = true;
+        credentials_frame = ev.frame;
+      }
+    } else if (k == "credssp.ts_credentials") {
+      if (!credentials_sent) {
+        credentials_sent = true;
+        credentials_frame = ev.frame;
+      }
+    } else if (startsWith(k, "ntlm.")) {
+      ntlm_count++;
+      ntlm_last = k.substr(5);
+      ntlm_last_frame = ev.frame;
+    } else if (startsWith(k, "kerberos.")) {
+      kerberos_seen = true;
+      if (k == "kerberos.krb_error" && !krb_error) {
+        krb_error = fieldStr(ev.fields, "error_code").value_or("UNKNOWN");
+        krb_error_frame = ev.frame;
+      }
+    } else if (k == "rdp.early_user_auth_result") {
+      facts.setString("early_auth.result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+                      ev.frame);
+    } else if (k == "mcs.connect_response") {
+      facts.setString("mcs.connect_result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+                      ev.frame);
+    } else if (k == "mcs.attach_user_confirm") {
+      facts.setString("mcs.attach_user_result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+                      ev.frame);
+    } else if (k == "mcs.channel_join_confirm") {
+      auto r = fieldStr(ev.fields, "result");
+      if (r && *r != "rt-successful" && !facts.flag("mcs.channel_join_failed")) {
+        facts.setBool("mcs.channel_join_failed", true, ev.frame);
+      }
+    } else if (k == "mcs.disconnect_provider_ultimatum") {
+      if (!facts.has("mcs.disconnect_reason")) {
+        facts.setString("mcs.disconnect_reason",
+                        fieldStr(ev.fields, "reason").value_or("UNKNOWN"), ev.frame);
+        facts.setString("mcs.disconnect_from", side(ev.dir), ev.frame);
+      }
+    } else if (k == "rdp.set_error_info") {
+      auto name = fieldStr(ev.fields, "error_info").value_or("UNKNOWN");
+      auto value = fieldInt(ev.fields, "error_info_value");
+      if (name != "ERRINFO_NONE" && value.value_or(1) != 0) {
+        facts.setString("rdp.error_info", name, ev.frame);
+        if (value) {
+          facts.setInt("rdp.error_info_value", *value, ev.frame);
+        }
+      }
+    } else if (k == "rdp.license_error") {
+      facts.setString("rdp.license_error", fieldStr(ev.fields, "error_code").value_or("UNKNOWN"),
+                      ev.frame);
+      if (auto st = fieldStr(ev.fields, "state_transition")) {
+        facts.setString("rdp.license_state_transition", *st, ev.frame);
+      }
+    } else if (k == "rdp.server_redirection") {
+      facts.setBool("rdp.redirected", true, ev.frame);
+    } else if (k == "rdp.deactivate_all") {
+      facts.setBool("rdp.deactivate_all", true, ev.frame);
+    } else if (k == "rdp.save_session_info") {
+      if (auto le = fieldStr(ev.fields, "logon_error")) {
+        facts.setString("rdp.logon_error", *le, ev.frame);
+      }
+    } else if (k == "rdp.client_info") {
+      facts.setBool("rdp.client_info_seen", true, ev.frame);
+    } else if (k == "rdp.demand_active") {
+      facts.setBool("rdp.demand_active_seen", true, ev.frame);
+    } else if (k == "rdp.fastpath" && ev.dir == Direction::ToClient) {
+      if (!facts.has("rdp.fastpath_output")) {
+        facts.setBool("rdp.fastpath_output", true, ev.frame);
+      }
+    } else if (k == "rdpeudp.syn_ack") {
+      facts.setBool("rdpeudp.syn_ack", true, ev.frame);
+    } else if (k == "rdp.shutdown_request") {
+      facts.setBool("rdp.shutdown_request", true, ev.frame);
+    }
+  }
+
+  if (!facts.has("x224.request_seen")) {
+    facts.setBool("x224.request_seen", false);
+  }
+  if (!facts.has("x224.confirm_seen")) {
+    facts.setBool("x224.confirm_seen", false);
+  }
+  facts.setSet("anomalies", anomalies, first_anomaly_frame);
+
+  // ---------------------------------------------------------------- TLS summary
+  const Fields& tls = conn.tls;
+  facts.setBool("tls.client_hello", client_hello != nullptr,
+                client_hello ? client_hello->frame : 0);
+  facts.setBool("tls.server_hello", server_hello != nullptr,
+                server_hello ? server_hello->frame : 0);
+  const std::uint64_t sh_frame = server_hello ? server_hello->frame : 0;
+  std::optional<std::string> version = fieldStr(tls, "version");
+  if (!version && server_hello) {
+    version = fieldStr(server_hello->fields, "version");
+  }
+  if (version) {
+    facts.setString("tls.version", *version, sh_frame);
+    std::string v = lower(*version);
+    bool legacy = v.find("1.0") != std::string::npos || v.find("1.1") != std::string::npos ||
+                  v.find("ssl") != std::string::npos || v == "tlsv1" || v == "tls1";
+    facts.setBool("tls.version_legacy", legacy, sh_frame);
+  }
+  std::optional<std::string> cipher = fieldStr(tls, "cipher");
+  if (!cipher && server_hello) {
+    cipher = fieldStr(server_hello->fields, "cipher");
+  }
+  if (cipher) {
+    facts.setString("tls.cipher", *cipher, sh_frame);
+    const std::string c = *cipher;
+    bool weak = c.find("RC4") != std::string::npos || c.find("3DES") != std::string::npos ||
+                c.find("_DES_") != std::string::npos || c.find("NULL") != std::string::npos ||
+                c.find("EXPORT") != std::string::npos || c.find("_anon_") != std::string::npos;
+    facts.setBool("tls.cipher_weak", weak, sh_frame);
+  }
+  if (alert_ev != nullptr) {
+    bool enc = fieldBool(alert_ev->fields, "encrypted").value_or(false);
+    std::string desc = enc ? "encrypted" : fieldStr(alert_ev->fields, "description").value_or(
+                                               "unknown");
+    facts.setString("tls.alert", desc, alert_ev->frame);
+    facts.setString("tls.alert_from", side(alert_ev->dir), alert_ev->frame);
+    auto level = fieldStr(alert_ev->fields, "level").value_or("unknown");
+    if (level == "2") {
+      level = "fatal";
+    } else if (level == "1") {
+      level = "warning";
+    }
+    if (level != "fatal" && level != "warning") {
+      level = "unknown";
+    }
+    facts.setString("tls.alert_level", level, alert_ev->frame);
+    facts.setBool("tls.alert_encrypted", enc, alert_ev->frame);
+  }
+  std::optional<bool> hs_complete = fieldBool(tls, "handshake_complete");
+  const bool any_tls = client_hello != nullptr || server_hello != nullptr;
+  if (!hs_complete && any_tls) {
+    hs_complete = (finished[0] && finished[1]) || (ccs[0] && ccs[1]) ||
+                  (server_hello != nullptr && appdata_count[0] > 0 && appdata_count[1] > 0);
+  }
+  if (hs_complete) {
+    facts.setBool("tls.handshake_complete", *hs_complete);
+  }
+  if (const auto it = tls.find("server_cert"); it != tls.end() && it->is_object()) {
+    const Fields& cert = *it;
+    if (auto e = fieldBool(cert, "expired")) {
+      facts.setBool("tls.cert_expired", *e);
+    }
+    if (auto e = fieldBool(cert, "not_yet_valid")) {
+      facts.setBool("tls.cert_not_yet_valid", *e);
+    }
+    if (auto s = fieldBool(cert, "self_signed")) {
+      facts.setBool("tls.cert_self_signed", *s);
+    }
+    if (auto na = parseTime(cert, "not_after")) {
+      const std::int64_t start_s = conn.start.ns / 1'000'000'000;
+      const std::int64_t diff = *na - start_s;
+      facts.setInt("tls.cert_expires_in_days", diff >= 0 ? diff / 86400 : -((-diff + 86399) / 86400));
+    }
+  }
+  // Record summary from the TLS dissector wins over counting events (events may be capped).
+  std::uint64_t rec_count[2] = {appdata_count[0], appdata_count[1]};
+  std::uint64_t rec_bytes[2] = {appdata_bytes[0], appdata_bytes[1]};
+  if (const auto it = tls.find("records"); it != tls.end() && it->is_object()) {
+    const char* names[2] = {"to_server", "to_client"};
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (auto d = it->find(names[i]); d != it->end()) {
+        if (auto c = fieldInt(*d, "count")) {
+          rec_count[i] = static_cast<std::uint64_t>(std::max<std::int64_t>(*c, 0));
+        }
+        if (auto b = fieldInt(*d, "bytes")) {
+          rec_bytes[i] = static_cast<std::uint64_t>(std::max<std::int64_t>(*b, 0));
+        }
+      }
+    }
+  }
+  if (any_tls || rec_count[0] + rec_count[1] > 0) {
+    facts.setInt("tls.appdata.to_server.count", static_cast<std::int64_t>(rec_count[0]));
+    facts.setInt("tls.appdata.to_server.bytes", static_cast<std::int64_t>(rec_bytes[0]));
+    facts.setInt("tls.appdata.to_client.count", static_cast<std::int64_t>(rec_count[1]));
+    facts.setInt("tls.appdata.to_client.bytes", static_cast<std::int64_t>(rec_bytes[1]));
+  }
+  facts.setBool("tls.decrypted", fieldBool(tls, "decrypted").value_or(decrypted_seen));
+
+  // ---------------------------------------------------------------- CredSSP summary
+  const Fields& cred = conn.credssp;
+  if (!credssp_error) {
+    credssp_error = fieldStr(cred, "error_code");
+  }
+  if (credssp_error) {
+    facts.setString("credssp.error_code", *credssp_error, credssp_error_frame);
+  }
+  const char* vnames[2] = {"credssp.client_version", "credssp.server_version"};
+  const char* vkeys[2] = {"client_version", "server_version"};
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto v = credssp_version[i] ? credssp_version[i] : fieldInt(cred, vkeys[i]);
+    if (v) {
+      facts.setInt(vnames[i], *v, credssp_version_frame[i]);
+    }
+  }
+  std::optional<std::string> mech = fieldStr(cred, "mechanism");
+  if (!mech) {
+    if (ntlm_count > 0) {
+      mech = "ntlm";
+    } else if (kerberos_seen) {
+      mech = "kerberos";
+    }
+  }
+  if (mech) {
+    facts.setString("credssp.mechanism", lower(*mech));
+  }
+  if (server_pub_key_auth) {
+    facts.setBool("credssp.server_pub_key_auth", true, server_pub_key_auth_frame);
+  }
+  if (credentials_sent) {
+    facts.setBool("credssp.credentials_sent", true, credentials_frame);
+  }
+  facts.setInt("ntlm.messages_seen", ntlm_count, ntlm_last_frame);
+  if (!ntlm_last.empty()) {
+    facts.setString("ntlm.last_message", ntlm_last, ntlm_last_frame);
+  }
+  if (krb_error) {
+    facts.setString("kerberos.error", *krb_error, krb_error_frame);
+  }
+  if (!facts.has("early_auth.result")) {
+    if (auto r = fieldStr(cred, "early_user_auth")) {
+      facts.setString("early_auth.result", *r);
+    }
+  }
+
+  // ---------------------------------------------------------------- RDP summary
+  const Fields& rdp = conn.rdp;
+  std::string selected = facts.str("x224.selected_protocol").value_or("");
+  if (auto sp = fieldStr(rdp, "security_protocol")) {
+    facts.setString("rdp.security_protocol", *sp);
+  } else if (!selected.empty()) {
+    facts.setString("rdp.security_protocol",
+                    startsWith(selected, "PROTOCOL_") ? selected.substr(9) : selected);
+  }
+  const bool standard = selected == "PROTOCOL_RDP";
+  if (facts.flag("x224.confirm_seen") && !facts.has("x224.neg_failure")) {
+    facts.setBool("rdp.standard_security", standard,
+                  facts.get("x224.selected_protocol")->frames.empty()
+                      ? 0
+                      : facts.get("x224.selected_protocol")->frames[0]);
+  }
+  if (auto v = fieldStr(rdp, "encryption_level")) {
+    facts.setString("rdp.encryption_level", *v);
+  }
+  if (auto v = fieldStr(rdp, "encryption_method")) {
+    facts.setString("rdp.encryption_method", *v);
+  }
+  for (const char* b : {"rdp.redirected", "rdp.deactivate_all", "rdp.client_info_seen",
+                        "rdp.demand_active_seen", "rdp.shutdown_request",
+                        "mcs.channel_join_failed"}) {
+    if (!facts.has(b)) {
+      facts.setBool(b, false);
+    }
+  }
+  if (!facts.has("rdp.error_info")) {
+    if (auto v = fieldStr(rdp, "error_info"); v && *v != "ERRINFO_NONE") {
+      facts.setString("rdp.error_info", *v);
+    }
+  }
+  if (!facts.has("rdp.license_error")) {
+    if (auto v = fieldStr(rdp, "license_error")) {
+      facts.setString("rdp.license_error", *v);
+    }
+  }
+  if (!facts.has("mcs.disconnect_reason")) {
+    if (auto v = fieldStr(rdp, "disconnect_reason")) {
+      facts.setString("mcs.disconnect_reason", *v);
+    }
+  }
+
+  // ---------------------------------------------------------------- time
+  facts.setDuration("time.duration", secondsBetween(conn.start, conn.end));
+  const Timestamp close_ts = close_ev != nullptr ? close_ev->ts : conn.end;
+  const std::uint64_t close_frame = close_ev != nullptr ? close_ev->frame : 0;
+  const char* tnames[2] = {"time.last_client_pdu_to_close", "time.last_server_pdu_to_close"};
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (const Event* ev = last_pdu_before_close[i]) {
+      facts.set(tnames[i], std::max(0.0, secondsBetween(ev->ts, close_ts)),
+                {ev->frame, close_frame});
+    }
+  }
+  {
+    const Event* a = last_pdu_before_close[0];
+    const Event* b = last_pdu_before_close[1];
+    const Event* last = nullptr;
+    if (a && b) {
+      last = a->frame > b->frame ? a : b;
+    } else {
+      last = a ? a : b;
+    }
+    if (last == nullptr) {
+      last = last_pdu_overall;
+    }
+    if (last != nullptr) {
+      facts.setString("last_pdu_from", side(last->dir), last->frame);
+    }
+  }
+
+  // ---------------------------------------------------------------- stage inference
+  Stage stage = Stage::Tcp;
+  std::uint64_t stage_frame = syn_frame;
+  bool inferred = false;
+  if (max_stage) {
+    stage = *max_stage;
+    stage_frame = max_stage_frame;
+  }
+  auto raise = [&](Stage s, std::uint64_t frame) {
+    if (s > stage) {
+      stage = s;
+      stage_frame = frame;
+      inferred = true;
+    }
+  };
+  if (facts.flag("x224.request_seen")) {
+    raise(Stage::Negotiation, facts.get("x224.request_seen")->frames.empty()
+                                  ? 0
+                                  : facts.get("x224.request_seen")->frames[0]);
+    inferred = false;
+  }
+  if (any_tls) {
+    if (stage < Stage::Tls) {
+      stage = Stage::Tls;
+      stage_frame = client_hello ? client_hello->frame : sh_frame;
+    }
+  }
+
+  if (records.empty() && decrypted_seen) {
+    // Decrypted without per-record events: the decoded post-handshake PDUs give the same order.
+    for (const auto& ev : evs) {
+      if (ev.decrypted && ev.stage && *ev.stage >= Stage::Nla) {
+        records.push_back(Record{ev.dir, ev.frame, 0, ev.kind == "tls.alert"});
+      }
+    }
+  }
+  const bool hybrid = selected == "PROTOCOL_HYBRID" || selected == "PROTOCOL_HYBRID_EX";
+  const bool hybrid_ex = selected == "PROTOCOL_HYBRID_EX";
+  const bool auth_layer = hybrid || selected == "PROTOCOL_RDSTLS" || selected == "PROTOCOL_RDSAAD";
+  std::uint64_t mcs_point_index = records.size();  // first record index of the MCS phase
+  if (hs_complete.value_or(false)) {
+    // Group the post-handshake records into flights ("legs"). Server records before the
+    // client's first record cannot answer anything: they are TLS 1.3 NewSessionTickets.
+    std::vector<Leg> legs;
+    std::vector<std::size_t> leg_start_index;
+    bool client_started = false;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Record& r = records[i];
+      if (!client_started && r.dir == Direction::ToClient) {
+        continue;
+      }
+      client_started = true;
+      if (legs.empty() || legs.back().dir != r.dir) {
+        legs.push_back(Leg{r.dir, r.frame, r.frame, 0, 0, false});
+        leg_start_index.push_back(i);
+      }
+      Leg& leg = legs.back();
+      leg.last_frame = r.frame;
+      leg.records++;
+      leg.bytes += r.bytes;
+      leg.ends_with_alert = r.alert;
+    }
+    std::int64_t client_legs = 0;
+    std::int64_t server_legs = 0;
+    bool last_server_alert = false;
+    for (const auto& l : legs) {
+      if (l.dir == Direction::ToServer) {
+        client_legs++;
+      } else {
+        server_legs++;
+        last_server_alert = l.ends_with_alert;
+      }
+    }
+    if (hybrid) {
+      // [MS-CSSP] 3.1.5: client token, server token, client AUTHENTICATE+pubKeyAuth, server
+      // pubKeyAuth, client TSCredentials; HYBRID_EX adds the server's Early User Authorization
+      // Result ([MS-RDPBCGR] 2.2.10.2). Kerberos has the same five flights (AP-REQ/AP-REP).
+      static constexpr const char* kSteps[] = {"not_started", "negotiate",  "challenge",
+                                               "authenticate", "pubkey_auth", "credentials"};
+      const std::size_t n = legs.size();
+      std::string step;
+      std::uint64_t step_frame = n > 0 ? legs[n - 1].first_frame : 0;
+      const std::size_t done = hybrid_ex ? 7 : 6;
+      if (n < 6) {
+        step = kSteps[n];
+      } else if (hybrid_ex && n == 6) {
+        step = "early_auth_result";
+      } else {
+        step = "complete";
+        step_frame = legs[done - 1].first_frame;
+      }
+      facts.setString("nla.inferred_step", step, step_frame);
+      facts.setInt("nla.client_legs", client_legs);
+      facts.setInt("nla.server_legs", server_legs);
+      facts.setBool("nla.last_server_leg_alert", last_server_alert);
+      if (n >= 1) {
+        raise(Stage::Nla, legs[0].first_frame);
+      }
+      if (hybrid_ex && n >= 6) {
+        raise(Stage::EarlyAuth, legs[5].first_frame);
+      }
+      if (n >= done) {
+        raise(Stage::McsConnect, legs[done - 1].first_frame);
+        mcs_point_index = leg_start_index[done - 1];
+      }
+    } else if (auth_layer) {
+      if (!legs.empty()) {
+        raise(Stage::Nla, legs[0].first_frame);
+      }
+    } else if (!legs.empty()) {
+      // PROTOCOL_SSL: the client's first record is the MCS Connect Initial.
+      raise(Stage::McsConnect, legs[0].first_frame);
+      mcs_point_index = leg_start_index[0];
+    }
+  }
+  // Server fast-path output is only sent to an active session ([MS-RDPBCGR] 2.2.9.1.2, after
+  // the capability exchange enabled it): proof of `active` even when slow-path PDUs are encrypted.
+  if (const Fact* fp = facts.get("rdp.fastpath_output"); fp != nullptr) {
+    raise(Stage::Active, fp->frames.empty() ? 0 : fp->frames[0]);
+  }
+  // Active (inferred): sustained server traffic after the MCS phase started.
+  bool active_inferred = false;
+  if (stage >= Stage::McsConnect && stage < Stage::Active) {
+    std::uint64_t srv_records = 0;
+    std::uint64_t srv_bytes = 0;
+    std::uint64_t frame = 0;
+    for (std::size_t i = mcs_point_index; i < records.size(); ++i) {
+      if (records[i].dir == Direction::ToClient) {
+        srv_records++;
+        srv_bytes += records[i].bytes;
+        if (frame == 0 && (srv_records >= kActiveMinServerRecords ||
+                           srv_bytes >= kActiveMinServerBytes)) {
+          frame = records[i].frame;
+        }
+      }
+    }
+    if (frame != 0) {
+      raise(Stage::Active, frame);
+      active_inferred = true;
+    }
+  }
+  facts.setBool("active.inferred", active_inferred);
+  facts.setString("stage.reached", std::string(model::stageName(stage)), stage_frame);
+  facts.setBool("stage.inferred", inferred);
+
+  // ---------------------------------------------------------------- outcome
+  std::string outcome;
+  if (conn.transport == "udp") {
+    // A UDP side transport: "success" means the server answered (the RDPEUDP handshake).
+    outcome = facts.flag("udp.server_answered") || facts.flag("rdpeudp.syn_ack") ? "success"
+                                                                                 : "failed";
+  } else if (stage == Stage::Active) {
+    outcome = "success";
+  } else {
+    const bool failure_sign =
+        facts.has("x224.neg_failure") || facts.flag("x224.disconnect_request") ||
+        (alert_ev != nullptr && alert_is_fatal) || facts.has("credssp.error_code") ||
+        facts.has("kerberos.error") || facts.has("rdp.error_info") ||
+        facts.has("mcs.disconnect_reason") ||
+        (facts.has("rdp.license_error") &&
+         facts.str("rdp.license_error").value_or("") != "STATUS_VALID_CLIENT") ||
+        (facts.has("early_auth.result") &&
+         lower(facts.str("early_auth.result").value_or("")).find("success") ==
+             std::string::npos) ||
+        (facts.has("mcs.connect_result") &&
+         facts.str("mcs.connect_result").value_or("") != "rt-successful");
+    if (conn.tcp_end == "capture_end" && !failure_sign) {
+      outcome = "incomplete";
+    } else {
+      outcome = "failed";
+    }
+  }
+  facts.setString("outcome", outcome);
+  return facts;
+}
+
+}  // namespace rdpscope::rules

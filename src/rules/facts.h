@@ -1,0 +1,73 @@
+// The fact catalogue and the reducer that turns one connection (timeline + summary objects +
+// counters) into a flat set of named facts. Rules (rules/rdp.rules) may only use facts listed in
+// the catalogue; the rule loader checks names, types and value domains against it. Facts carry
+// the frame numbers of the events that produced them, so a diagnosis can cite its evidence.
+// Depends on src/model only: tests build Connections by hand, no pcap needed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/connection.h"
+
+namespace rdpscope::rules {
+
+enum class FactType : std::uint8_t { Bool, Int, String, Duration, Set };
+
+std::string_view factTypeName(FactType type) noexcept;
+
+struct FactDef {
+  std::string_view name;     // dotted, e.g. "tcp.end"
+  FactType type;
+  std::string_view meaning;  // one line for docs/rules.md and `rdpscope rules --facts`
+  // Closed value domain for String/Set facts (empty = open: any spec name token is accepted).
+  std::vector<std::string_view> domain;
+};
+
+// The whole catalogue, in documentation order.
+std::span<const FactDef> factCatalogue();
+const FactDef* findFact(std::string_view name) noexcept;
+
+// Duration facts are stored as seconds.
+using FactValue = std::variant<bool, std::int64_t, std::string, double, std::vector<std::string>>;
+
+struct Fact {
+  FactValue value;
+  std::vector<std::uint64_t> frames;  // frames of the events that established the fact (may be empty)
+};
+
+class Facts {
+ public:
+  void set(std::string_view name, FactValue value, std::vector<std::uint64_t> frames = {});
+  void setBool(std::string_view name, bool v, std::uint64_t frame = 0);
+  void setInt(std::string_view name, std::int64_t v, std::uint64_t frame = 0);
+  void setString(std::string_view name, std::string v, std::uint64_t frame = 0);
+  void setDuration(std::string_view name, double seconds, std::uint64_t frame = 0);
+  void setSet(std::string_view name, std::vector<std::string> v, std::uint64_t frame = 0);
+  void erase(std::string_view name);
+
+  const Fact* get(std::string_view name) const;
+  bool has(std::string_view name) const { return get(name) != nullptr; }
+  std::optional<std::string> str(std::string_view name) const;
+  std::optional<std::int64_t> integer(std::string_view name) const;
+  bool flag(std::string_view name) const;  // false when absent
+
+  const std::map<std::string, Fact, std::less<>>& all() const { return facts_; }
+
+ private:
+  std::map<std::string, Fact, std::less<>> facts_;
+};
+
+// "true", "42", "0x7" (for *_value facts), "1.250s", "PROTOCOL_SSL,PROTOCOL_HYBRID".
+std::string renderValue(std::string_view fact_name, const FactValue& value);
+
+// Reduces a connection to facts. Pure: reads only the connection.
+Facts reduceFacts(const model::Connection& conn);
+
+}  // namespace rdpscope::rules

@@ -1,0 +1,290 @@
+// The TLS dissector on real captures: Zeek's rdp-to-ssl / rdp-no-cookie-mstshash (handshake,
+// certificate, compared with Zeek's ssl.log baselines) and the project's lab captures with their
+// key logs (decryption end to end; reference: tshark -o tls.keylog_file:keys.log).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tls/tls_dissector.h"
+#include "tls/tls_handshake.h"
+#include "tls_test_util.h"
+
+namespace rdpscope::tls {
+namespace {
+
+using testing::CollectingDissector;
+using testing::RecordingContext;
+using testing::readConnections;
+using testing::runTls;
+
+const std::string kZeek = std::string(RDPSCOPE_SHARED_DIR) + "/captures/zeek/";
+const std::string kLab = std::string(RDPSCOPE_SOURCE_DIR) + "/captures/";
+
+bool exists(const std::string& p) { return std::filesystem::exists(p); }
+
+struct Run {
+  RecordingContext ctx;
+  CollectingDissector consumer;
+  engine::DissectorPtr tls;
+};
+
+std::unique_ptr<Run> analyse(const testing::TcpConn& conn, const engine::KeyStore* keys = nullptr) {
+  auto r = std::make_unique<Run>();
+  r->ctx.key_store = keys;
+  r->tls = makeTlsDissector(r->consumer);
+  runTls(conn, *r->tls, r->ctx);
+  return r;
+}
+
+// rdp-to-ssl.pcap, TCP stream 0: Windows Server 2008 R2, TLS 1.0, frames 8-11 (ClientHello,
+// ServerHello+Certificate+ServerHelloDone, ClientKeyExchange+CCS+Finished, CCS+Finished).
+// Zeek baselines/rdp-to-ssl.ssl.log: TLSv10, TLS_RSA_WITH_AES_128_CBC_SHA, established,
+// cert fp a5b05d2a..., subject = issuer = CN=WIN2K8R2.awakecoding.ath.cx.
+TEST(TlsDissector, ZeekRdpToSslHandshakeAndCertificate) {
+  if (!exists(kZeek + "rdp-to-ssl.pcap")) GTEST_SKIP() << "shared captures absent";
+  auto conns = readConnections(kZeek + "rdp-to-ssl.pcap");
+  ASSERT_GE(conns.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto r = analyse(conns[i]);
+    const auto& t = r->ctx.conn.tls;
+    EXPECT_TRUE(r->ctx.anomalies.empty()) << r->ctx.anomalies[0];
+    EXPECT_EQ(t["version"], "TLS 1.0");
+    EXPECT_EQ(t["cipher"], "TLS_RSA_WITH_AES_128_CBC_SHA");
+    EXPECT_EQ(t["handshake_complete"], true);
+    ASSERT_TRUE(t["server_cert"].is_object());
+    EXPECT_EQ(t["server_cert"]["subject"], "CN=WIN2K8R2.awakecoding.ath.cx");
+    EXPECT_EQ(t["server_cert"]["issuer"], "CN=WIN2K8R2.awakecoding.ath.cx");
+    EXPECT_EQ(t["server_cert"]["sha256"], "a5b05d2ae076130aa41060f53ecd72bdf864ea0179250e927549c94d5ab2499a");
+    EXPECT_EQ(t["server_cert"]["self_signed"], true);
+    EXPECT_EQ(t["server_cert"]["key_type"], "RSA");
+    EXPECT_EQ(t["sni"], "192.168.1.150");  // Zeek: server_name 192.168.1.150
+    EXPECT_TRUE(t["ja4"].get<std::string>().starts_with("t10d")) << t["ja4"];
+    EXPECT_EQ(r->ctx.byKind("tls.client_hello").size(), 1u);
+    EXPECT_EQ(r->ctx.byKind("tls.server_hello_done").size(), 1u);
+    EXPECT_EQ(r->ctx.byKind("tls.client_key_exchange").size(), 1u);
+    EXPECT_EQ(r->ctx.byKind("tls.change_cipher_spec").size(), 2u);
+    EXPECT_EQ(r->ctx.byKind("tls.encrypted_handshake").size(), 2u);
+    EXPECT_GT(t["records"]["to_server"]["count"].get<int>(), 0);
+    EXPECT_GT(t["records"]["to_client"]["bytes"].get<int>(), 0);
+  }
+}
+
+// rdp-no-cookie-mstshash.pcap: TLS 1.2; Zeek baselines/rdp-no-cookie-msthash.ssl.log:
+// TLSv12, TLS_RSA_WITH_AES_256_GCM_SHA384, cert fp 2f24fa5e..., CN=CLK-456040-D.one.phoenix.gov.
+TEST(TlsDissector, ZeekNoCookieTls12) {
+  if (!exists(kZeek + "rdp-no-cookie-mstshash.pcap")) GTEST_SKIP() << "shared captures absent";
+  auto conns = readConnections(kZeek + "rdp-no-cookie-mstshash.pcap");
+  ASSERT_GE(conns.size(), 1u);
+  auto r = analyse(conns[0]);
+  const auto& t = r->ctx.conn.tls;
+  EXPECT_TRUE(r->ctx.anomalies.empty());
+  EXPECT_EQ(t["version"], "TLS 1.2");
+  EXPECT_EQ(t["cipher"], "TLS_RSA_WITH_AES_256_GCM_SHA384");
+  EXPECT_EQ(t["server_cert"]["subject"], "CN=CLK-456040-D.one.phoenix.gov");
+  EXPECT_EQ(t["server_cert"]["issuer"], "CN=CLK-456040-D.one.phoenix.gov");
+  EXPECT_EQ(t["server_cert"]["sha256"], "2f24fa5efe1c62447b32aa41af38c4176d03a62ca9c3c8d491946ed283b86cca");
+  EXPECT_EQ(t["handshake_complete"], true);
+}
+
+// Every prefix of the TLS bytes of a real connection: need-more or events, never a crash, and
+// no anomaly (a prefix is just an incomplete stream).
+TEST(TlsDissector, TruncationSweepOverRealHandshake) {
+  if (!exists(kZeek + "rdp-to-ssl.pcap")) GTEST_SKIP() << "shared captures absent";
+  auto conns = readConnections(kZeek + "rdp-to-ssl.pcap");
+  ASSERT_FALSE(conns.empty());
+  // Concatenate the server's TLS bytes (after the X.224 Confirm) and feed each prefix.
+  std::vector<std::uint8_t> server;
+  bool first = true;
+  for (const auto& sg : conns[0].segments) {
+    if (sg.dir != engine::Direction::ToClient) continue;
+    if (first) { first = false; continue; }  // X.224 Connection Confirm
+    server.insert(server.end(), sg.data.begin(), sg.data.end());
+  }
+  ASSERT_GT(server.size(), 500u);
+  const std::size_t limit = std::min<std::size_t>(server.size(), 2000);
+  for (std::size_t n = 0; n <= limit; n += (n < 300 ? 1 : 7)) {
+    RecordingContext ctx;
+    CollectingDissector consumer;
+    auto tls = makeTlsDissector(consumer);
+    engine::StreamPipeline pipe(*tls);
+    pipe.deliver(engine::Direction::ToClient, ByteView(server.data(), n), ctx);
+    for (const auto& a : ctx.anomalies) ADD_FAILURE() << "prefix " << n << ": " << a;
+  }
+  // Byte-at-a-time delivery gives the same events as one delivery.
+  RecordingContext whole, bytewise;
+  CollectingDissector c1, c2;
+  auto t1 = makeTlsDissector(c1);
+  auto t2 = makeTlsDissector(c2);
+  engine::StreamPipeline p1(*t1), p2(*t2);
+  p1.deliver(engine::Direction::ToClient, server, whole);
+  for (std::size_t i = 0; i < server.size(); ++i) p2.deliver(engine::Direction::ToClient, ByteView(&server[i], 1), bytewise);
+  ASSERT_EQ(whole.conn.events.size(), bytewise.conn.events.size());
+  for (std::size_t i = 0; i < whole.conn.events.size(); ++i) {
+    EXPECT_EQ(whole.conn.events[i].kind, bytewise.conn.events[i].kind);
+    EXPECT_EQ(whole.conn.events[i].fields, bytewise.conn.events[i].fields);
+  }
+}
+
+TEST(TlsDissector, BadHeaderIsAnomalyAndStops) {
+  RecordingContext ctx;
+  CollectingDissector consumer;
+  auto tls = makeTlsDissector(consumer);
+  engine::StreamPipeline pipe(*tls);
+  const std::vector<std::uint8_t> junk = {0x47, 0x45, 0x54, 0x20, 0x2f, 0x20};  // "GET / "
+  pipe.deliver(engine::Direction::ToServer, junk, ctx);
+  ASSERT_EQ(ctx.anomalies.size(), 1u);
+  EXPECT_EQ(ctx.anomalies[0], "tls.record.bad_header");
+  EXPECT_TRUE(pipe.stopped(engine::Direction::ToServer));
+  // A lying length beyond the cap.
+  RecordingContext ctx2;
+  auto tls2 = makeTlsDissector(consumer);
+  engine::StreamPipeline pipe2(*tls2);
+  const std::vector<std::uint8_t> big = {0x17, 0x03, 0x03, 0xFF, 0xFF};
+  pipe2.deliver(engine::Direction::ToServer, big, ctx2);
+  ASSERT_EQ(ctx2.anomalies.size(), 1u);
+  EXPECT_EQ(ctx2.anomalies[0], "tls.record.too_long");
+}
+
+TEST(TlsDissector, HandshakeBodyTruncationSweep) {
+  if (!exists(kZeek + "rdp-no-cookie-mstshash.pcap")) GTEST_SKIP() << "shared captures absent";
+  auto conns = readConnections(kZeek + "rdp-no-cookie-mstshash.pcap");
+  // The client's ClientHello record: first client segment after the X.224 Connection Request.
+  std::vector<std::uint8_t> hello;
+  int seen = 0;
+  for (const auto& sg : conns[0].segments) {
+    if (sg.dir == engine::Direction::ToServer && ++seen == 2) { hello = sg.data; break; }
+  }
+  ASSERT_GT(hello.size(), 9u);
+  ASSERT_EQ(hello[0], 22);
+  ASSERT_EQ(hello[5], 1);
+  const ByteView body = ByteView(hello).subspan(9);
+  ASSERT_TRUE(parseClientHello(body).has_value());
+  // Every prefix is an error, except the one ending right before the (optional, RFC 5246
+  // 7.4.1.2) extensions block, which is a valid extension-less ClientHello.
+  for (std::size_t n = 0; n < body.size(); ++n) {
+    auto p = parseClientHello(body.first(n));
+    if (p) {
+      EXPECT_TRUE(p->extensions.empty()) << n;
+    }
+  }
+  // The server's ServerHello (first server segment after the X.224 Confirm): same sweep.
+  std::vector<std::uint8_t> server;
+  seen = 0;
+  for (const auto& sg : conns[0].segments) {
+    if (sg.dir == engine::Direction::ToClient && ++seen == 2) { server = sg.data; break; }
+  }
+  ASSERT_GT(server.size(), 9u);
+  ASSERT_EQ(server[5], 2);
+  const std::size_t sh_len = (std::size_t{server[6]} << 16) | (std::size_t{server[7]} << 8) | server[8];
+  const ByteView sh = ByteView(server).subspan(9, sh_len);
+  auto parsed = parseServerHello(sh);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->cipher_suite, 0x009D);
+  for (std::size_t n = 0; n < sh.size(); ++n) {
+    auto p = parseServerHello(sh.first(n));
+    if (p) {
+      EXPECT_TRUE(p->extensions.empty()) << n;
+    }
+  }
+}
+
+// JA4 / JA3 against a published example (browserleaks output for Chrome 143: ja4_r raw string
+// and ja3_text with their hashes).
+TEST(Fingerprints, Ja4HashPartsAndJa3Md5) {
+  EXPECT_EQ(ja4TruncatedHash("002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9"),
+            "8daaf6152771");
+  EXPECT_EQ(ja4TruncatedHash("0005,000a,000b,000d,0012,0017,001b,0023,002b,002d,0033,44cd,fe0d,ff01_"
+                             "0403,0804,0401,0503,0805,0501,0806,0601"),
+            "d8a2da3f94cd");
+  const std::string ja3 =
+      "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"
+      "45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0";
+  EXPECT_EQ(md5Hex(ByteView(reinterpret_cast<const std::uint8_t*>(ja3.data()), ja3.size())),
+            "98487aa16281980e7d1120d399efb6a4");
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Lab captures: decryption end to end with the key log the lab wrote (tshark decrypts the same).
+void expectDecrypts(const std::string& scenario, const char* version) {
+  const std::string dir = kLab + scenario + "/";
+  if (!exists(dir + "capture.pcap") || !exists(dir + "keys.log")) GTEST_SKIP() << scenario << " absent";
+  auto loaded = engine::KeyStore::parseKeyLog(slurp(dir + "keys.log"), "keys.log");
+  ASSERT_TRUE(loaded.store) << loaded.error;
+  auto conns = readConnections(dir + "capture.pcap");
+  ASSERT_FALSE(conns.empty());
+  auto r = analyse(conns[0], loaded.store.get());
+  const auto& t = r->ctx.conn.tls;
+  for (const auto& a : r->ctx.anomalies) ADD_FAILURE() << a;
+  EXPECT_EQ(t["version"], version);
+  EXPECT_EQ(t["decrypted"], true);
+  EXPECT_EQ(t["handshake_complete"], true);
+  // SSL-only RDP: the first decrypted client bytes are the TPKT of the MCS Connect Initial,
+  // and the server answers with TPKT too ([MS-RDPBCGR] 1.3.1.1).
+  const auto& cs = r->consumer.bytes[0];
+  const auto& sc = r->consumer.bytes[1];
+  ASSERT_GT(cs.size(), 4u);
+  ASSERT_GT(sc.size(), 4u);
+  EXPECT_EQ(cs[0], 0x03);
+  EXPECT_EQ(sc[0], 0x03);
+  EXPECT_TRUE(r->ctx.conn.notes.empty()) << r->ctx.conn.notes[0];
+  // Decrypted application records were counted and marked.
+  bool any_decrypted_app = false;
+  for (const auto* e : r->ctx.byKind("tls.application_data")) any_decrypted_app |= e->decrypted;
+  EXPECT_TRUE(any_decrypted_app);
+  // No secret of the key log appears in anything the dissector produced.
+  std::string dump;
+  for (const auto& e : r->ctx.conn.events) dump += e.summary + e.fields.dump();
+  dump += t.dump();
+  std::istringstream lines(slurp(dir + "keys.log"));
+  std::string label, cr, secret;
+  while (lines >> label >> cr >> secret) {
+    EXPECT_EQ(dump.find(secret), std::string::npos) << label;
+  }
+
+  // Wrong key: flip the secrets => bad_record_mac once, note, metadata analysis continues.
+  std::string bad = slurp(dir + "keys.log");
+  for (std::size_t i = 0; i + 1 < bad.size(); ++i) {
+    if (bad[i] == ' ' && i + 66 < bad.size() && bad[i + 65] == ' ') {  // start of a secret field
+      char& c = bad[i + 66];
+      c = c == '0' ? '1' : '0';
+    }
+  }
+  auto wrong = engine::KeyStore::parseKeyLog(bad, "bad.log");
+  ASSERT_TRUE(wrong.store);
+  auto w = analyse(conns[0], wrong.store.get());
+  EXPECT_EQ(std::count(w->ctx.anomalies.begin(), w->ctx.anomalies.end(), "tls.decrypt.bad_record_mac"), 1);
+  EXPECT_FALSE(w->ctx.byKind("tls.decrypt_failed").empty());
+  EXPECT_NE(std::find(w->ctx.conn.notes.begin(), w->ctx.conn.notes.end(), "key does not authenticate records"),
+            w->ctx.conn.notes.end());
+  EXPECT_EQ(w->ctx.conn.tls["version"], version);
+  EXPECT_GT(w->ctx.conn.tls["records"]["to_client"]["count"].get<int>(), 0);
+
+  // No key for the session: a note naming the client random; nothing decrypted.
+  auto none = engine::KeyStore::parseKeyLog("CLIENT_RANDOM " + std::string(64, '0') + " " +
+                                                std::string(96, '1') + "\n", "other.log");
+  auto n = analyse(conns[0], none.store.get());
+  ASSERT_FALSE(n->ctx.conn.notes.empty());
+  EXPECT_EQ(n->ctx.conn.notes[0].rfind("no key for this session (client random ", 0), 0u);
+  EXPECT_EQ(n->ctx.conn.tls["decrypted"], false);
+  EXPECT_EQ(none.store->missedClientRandoms().size(), 1u);
+
+  // Without keys at all: same records counted as with keys.
+  auto plain = analyse(conns[0]);
+  EXPECT_EQ(plain->ctx.conn.tls["records"], t["records"]);
+  std::printf("%s records %s\n", scenario.c_str(), t["records"].dump().c_str());
+  EXPECT_EQ(plain->ctx.conn.tls["handshake_complete"], true);
+}
+
+TEST(TlsDecryption, LabTls12Success) { expectDecrypts("tls12-success", "TLS 1.2"); }
+TEST(TlsDecryption, LabTls13Success) { expectDecrypts("tls13-success", "TLS 1.3"); }
+
+}  // namespace
+}  // namespace rdpscope::tls
