@@ -2,7 +2,7 @@
 
 #include "credssp/credssp_dissector.h"
 
-#define RDPSCOPE_HAVE_TLS_DISSECTOR 0
+#define RDPSCOPE_HAVE_TLS_DISSECTOR 1
 #if RDPSCOPE_HAVE_TLS_DISSECTOR
 #include "tls/tls_dissector.h"
 #endif

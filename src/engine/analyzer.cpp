@@ -44,6 +44,7 @@ struct Analyzer::Flow {
   bool refused = false;     // RST answering a SYN before any SYN-ACK
   Timestamp last_seen{};
   FlowList::iterator lru_it;
+  StartIndex::iterator start_it;
   bool closed() const { return first_close.size() > 0 && ((fin[0] && fin[1]) || rst[0] || rst[1]); }
 };
 
@@ -208,6 +209,7 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
   Flow* raw_flow = flow.get();
   lru_.push_back(raw_flow);
   raw_flow->lru_it = std::prev(lru_.end());
+  raw_flow->start_it = by_start_.emplace(raw.ts.ns, raw_flow);
   flows_.emplace(key, std::move(flow));
   stats_.peak_flows = std::max(stats_.peak_flows, flows_.size());
   return raw_flow;
@@ -256,10 +258,8 @@ void Analyzer::onPacket(const capture::RawPacket& raw) {
 
   if (p.transport == Transport::Tcp) {
     const std::size_t before = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
-    handleTcp(*flow, raw, p);
-    // handleTcp may have finished a tentative flow; look it up again before touching it.
-    auto it = flows_.find(makeKey(p));
-    if (it != flows_.end() && it->second.get() == flow) {
+    // handleTcp may have finished (destroyed) a tentative flow: then do not touch it.
+    if (handleTcp(*flow, raw, p)) {
       const std::size_t after = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
       buffered_bytes_ = buffered_bytes_ - std::min(before, buffered_bytes_) + after;
       if (buffered_bytes_ > options_.max_buffered_bytes) {
@@ -276,7 +276,7 @@ void Analyzer::onPacket(const capture::RawPacket& raw) {
   }
 }
 
-void Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {
+bool Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {
   (void)raw;
   Session& s = *flow.session;
   model::Connection& conn = s.connection();
@@ -325,7 +325,7 @@ void Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const Packet
         flow.tentative = false;
       } else {
         finishFlow(&flow, nullptr);
-        return;
+        return false;
       }
     }
     if (!reasm.started()) {
@@ -373,6 +373,7 @@ void Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const Packet
       }
     }
   }
+  return true;
 }
 
 void Analyzer::handleUdp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {
@@ -394,6 +395,7 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
   std::unique_ptr<Flow> owned = std::move(it->second);
   flows_.erase(it);
   lru_.erase(flow->lru_it);
+  by_start_.erase(flow->start_it);
   if (flow->reasm[0]) {
     buffered_bytes_ -= std::min(buffered_bytes_,
                                 flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes());
@@ -477,6 +479,13 @@ void Analyzer::enforceMemory() {
     }
     buffered_bytes_ -= std::min(buffered_bytes_, worst_bytes);
   }
+}
+
+std::optional<Timestamp> Analyzer::oldestOpenStart() const {
+  if (by_start_.empty()) {
+    return std::nullopt;
+  }
+  return Timestamp{by_start_.begin()->first};
 }
 
 void Analyzer::finish() {

@@ -9,6 +9,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +67,10 @@ class Analyzer {
   void finish();
   const AnalyzerStats& stats() const { return stats_; }
   std::size_t openFlows() const { return flows_.size(); }
+  // Earliest start among the flows still open (nullopt when none is open). A connection that
+  // finishes later starts no earlier than this (or than the next packet's time, for flows not yet
+  // created): the watermark of engine::OrderedEmitter. O(1).
+  std::optional<Timestamp> oldestOpenStart() const;
 
  private:
   struct FlowKey {
@@ -81,11 +86,13 @@ class Analyzer {
   };
   struct Flow;
   using FlowList = std::list<Flow*>;
+  using StartIndex = std::multimap<std::int64_t, Flow*>;
 
   bool isRdpPort(std::uint16_t port) const;
   static FlowKey makeKey(const capture::PacketView& p);
   Flow* lookupOrCreate(const capture::RawPacket& raw, const capture::PacketView& p);
-  void handleTcp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
+  // Returns false when the flow was finished (and destroyed) while handling the packet.
+  bool handleTcp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
   void handleUdp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
   void finishFlow(Flow* flow, const char* forced_end);
   void sweep(Timestamp now);
@@ -96,6 +103,7 @@ class Analyzer {
   AnalyzerStats stats_;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
   FlowList lru_;  // least recently active first
+  StartIndex by_start_;  // open flows by connection start (for oldestOpenStart)
   std::size_t buffered_bytes_ = 0;
   Timestamp last_sweep_{};
 };

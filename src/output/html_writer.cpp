@@ -253,6 +253,7 @@ void writeLadder(std::ostream& out, const model::Connection& c, const HtmlOption
       << h(endpoint(c.server)) << "</code></span></div><div class=\"note\"></div></div>\n";
   std::optional<model::Stage> prev_stage;
   bool first_row = true;
+  std::uint64_t prev_frame = 0;
   for (const auto& row : detail::timelineRows(c, fatal ? fatal : verdict)) {
     const model::Event& ev = c.events[row.first];
     const bool is_fatal = fatal && *fatal == row.first;
@@ -267,7 +268,8 @@ void writeLadder(std::ostream& out, const model::Connection& c, const HtmlOption
           << "\" data-frame=\"" << ev.frame << "\" data-dir=\"" << model::directionName(ev.dir)
           << "\">";
       const auto& last = c.events[row.first + row.count - 1];
-      out << "<div class=\"meta\">" << ev.frame << "&ndash;" << last.frame << "<br><span>"
+      prev_frame = last.frame;
+      out << "<div class=\"meta\">" << ev.frame << "&ndash;" << last.frame << " <span>"
           << h(detail::relativeTime(c.start, ev.ts)) << "</span></div><div class=\"band\">"
           << (new_band ? h(detail::stageText(ev.stage)) : std::string()) << "</div>"
           << "<div class=\"lanes\"><div class=\"bulk\">&hellip; " << row.count
@@ -292,12 +294,20 @@ void writeLadder(std::ostream& out, const model::Connection& c, const HtmlOption
       out << " data-verdict=\"true\" data-rule=\"" << h(c.diagnosis->rule) << "\"";
     }
     out << " title=\"" << h(text) << "\">";
-    out << "<div class=\"meta\">" << ev.frame << "<br><span>"
-        << h(detail::relativeTime(c.start, ev.ts)) << "</span></div><div class=\"band\">"
+    // Several PDUs of one frame (e.g. the GCC blocks of a Connect-Initial): frame and time once.
+    if (ev.frame != prev_frame || ev.frame == 0) {
+      out << "<div class=\"meta\">" << ev.frame << " <span>"
+          << h(detail::relativeTime(c.start, ev.ts)) << "</span></div>";
+    } else {
+      out << "<div class=\"meta same-frame\">&#8243;</div>";
+    }
+    prev_frame = ev.frame;
+    out << "<div class=\"band\">"
         << (new_band ? h(detail::stageText(ev.stage)) : std::string()) << "</div>"
-        << "<div class=\"lanes\"><details class=\"arrow\"><summary><span class=\"kind\">"
-        << h(label) << "</span>" << (ev.decrypted ? "<span class=\"dec\">decrypted</span>" : "")
-        << "<span class=\"line\"></span><span class=\"text\">" << h(text)
+        << "<div class=\"lanes\"><details class=\"arrow\"><summary><span class=\"head\">"
+        << "<span class=\"kind\">" << h(label) << "</span>"
+        << (ev.decrypted ? " <span class=\"dec\">decrypted</span>" : "")
+        << " <span class=\"text\">" << h(text) << "</span></span><span class=\"line\">"
         << "</span></summary>";
     writeFieldsTable(out, c, ev, o.redact_identities);
     out << "</details></div><div class=\"note\">";

@@ -43,8 +43,9 @@ const std::vector<FactDef>& catalogue() {
       {"stage.inferred", FactType::Bool,
        "stage.reached was inferred from TLS record metadata, not seen in a decoded PDU", {}},
       {"outcome", FactType::String,
-       "success (reached active), failed, or incomplete (capture ended mid-handshake with no sign "
-       "of failure)", {"success", "failed", "incomplete"}},
+       "success (reached active and not ended by an error: a failing Set Error Info, a licensing "
+       "error or network loss make it failed), failed, or incomplete (capture ended mid-handshake "
+       "with no sign of failure)", {"success", "failed", "incomplete"}},
       // --- transport
       {"transport", FactType::String, "tcp, or udp for a UDP 3389 (RDPEUDP) flow", {"tcp", "udp"}},
       {"udp.server_answered", FactType::Bool,
@@ -1145,7 +1146,26 @@ Facts reduceFacts(const Connection& conn) {
     outcome = facts.flag("udp.server_answered") || facts.flag("rdpeudp.syn_ack") ? "success"
                                                                                  : "failed";
   } else if (stage == Stage::Active) {
-    outcome = "success";
+    // Reaching the active session is success unless the session was then ended by an error the
+    // user sees as a failure: a Set Error Info outside the normal endings (logoff, disconnect by
+    // user or admin, idle limit: [MS-RDPBCGR] 2.2.5.1.1), a licensing error, or the network path
+    // dying (retransmissions, then a reset or timeout).
+    static const char* kNormalEndings[] = {
+        "ERRINFO_NONE", "ERRINFO_RPC_INITIATED_DISCONNECT", "ERRINFO_RPC_INITIATED_LOGOFF",
+        "ERRINFO_IDLE_TIMEOUT", "ERRINFO_RPC_INITIATED_DISCONNECT_BYUSER",
+        "ERRINFO_LOGOFF_BY_USER"};
+    const std::string info = facts.str("rdp.error_info").value_or("");
+    const bool error_info_failure =
+        !info.empty() && std::find(std::begin(kNormalEndings), std::end(kNormalEndings), info) ==
+                             std::end(kNormalEndings);
+    const bool license_failure =
+        facts.has("rdp.license_error") &&
+        facts.str("rdp.license_error").value_or("") != "STATUS_VALID_CLIENT";
+    const bool network_loss =
+        (conn.tcp_end == "timeout" || conn.tcp_end == "rst_client" ||
+         conn.tcp_end == "rst_server") &&
+        facts.integer("tcp.retransmissions").value_or(0) >= 3;
+    outcome = error_info_failure || license_failure || network_loss ? "failed" : "success";
   } else {
     const bool failure_sign =
         facts.has("x224.neg_failure") || facts.flag("x224.disconnect_request") ||

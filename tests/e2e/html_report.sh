@@ -3,12 +3,15 @@
 # checks the DOM after the script ran (every connection has a ladder diagram, the failing PDU
 # carries the diagnosis rule, no console errors or CSP violations), and takes a screenshot.
 # Env: RDPSCOPE_BIN, RDPSCOPE_SOURCE_DIR (set by ctest). Optional: RDPSCOPE_SCREENSHOT_CAPTURE
-# (scenario for the screenshot, default errinfo-denied-tls), RDPSCOPE_SCREENSHOT_OUT (copy the
-# PNG there, e.g. docs/report-screenshot.png). Exit 77 = skipped.
+# (scenario for the screenshot, default license-error-alert-rdp), RDPSCOPE_SCREENSHOT_SIZE
+# (default 1400,1000), RDPSCOPE_SCREENSHOT_OUT (copy the PNG there). The docs screenshot is made
+# with RDPSCOPE_SCREENSHOT_SIZE=1400,2300 RDPSCOPE_SCREENSHOT_OUT=docs/report-screenshot.png.
+# Exit 77 = skipped.
 set -u
 BIN=${RDPSCOPE_BIN:?RDPSCOPE_BIN not set}
 SRC=${RDPSCOPE_SOURCE_DIR:?RDPSCOPE_SOURCE_DIR not set}
-SHOT_CAPTURE=${RDPSCOPE_SCREENSHOT_CAPTURE:-errinfo-denied-tls}
+SHOT_CAPTURE=${RDPSCOPE_SCREENSHOT_CAPTURE:-license-error-alert-rdp}
+SHOT_SIZE=${RDPSCOPE_SCREENSHOT_SIZE:-1400,1000}
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ]; then
@@ -144,7 +147,7 @@ PY
   fi
   checked=$((checked + 1))
   if [ "$name" = "$SHOT_CAPTURE" ]; then
-    chrome --screenshot="$WORK/report.png" --window-size=1400,1000 "file://$html" \
+    chrome --screenshot="$WORK/report.png" --window-size="$SHOT_SIZE" "file://$html" \
       >/dev/null 2>"$WORK/shot.log"
     size=$(stat -c %s "$WORK/report.png" 2>/dev/null || echo 0)
     if [ "$size" -lt 20000 ]; then

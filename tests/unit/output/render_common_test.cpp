@@ -51,6 +51,21 @@ TEST(FatalEvent, NoneUnlessFailed) {
   EXPECT_FALSE(fatalEventIndex(c));
 }
 
+TEST(VerdictEvent, SuccessWithEvidenceOnAnEvent) {
+  auto c = output::testing::successfulTls();
+  EXPECT_FALSE(verdictEventIndex(c));  // no diagnosis
+  model::Diagnosis d;
+  d.rule = "errinfo-logoff-by-user";
+  d.stage = model::Stage::Active;
+  d.evidence = model::Fields::array({{{"fact", "rdp.font_map"}, {"frames", {16}}}});
+  c.diagnosis = d;
+  const auto i = verdictEventIndex(c);
+  ASSERT_TRUE(i);
+  EXPECT_EQ(c.events[*i].frame, 16u);
+  EXPECT_FALSE(fatalEventIndex(c));
+  EXPECT_FALSE(verdictEventIndex(output::testing::failedNegotiation()));
+}
+
 TEST(TimelineRows, CollapsesLongBulkRunsOnly) {
   const auto c = output::testing::successfulTls();  // 7 PDUs then 20 fast-path records
   const auto rows = timelineRows(c, std::nullopt);
