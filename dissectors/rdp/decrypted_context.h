@@ -8,14 +8,27 @@ namespace rdpscope::rdp {
 
 class DecryptedContext final : public engine::DissectContext {
  public:
-  explicit DecryptedContext(engine::DissectContext& inner) : inner_(inner) {}
+  // `dir`: the direction whose plaintext is being dissected; every event emitted during that
+  // call describes a PDU sent in that direction, so it is stamped here (inner dissectors such
+  // as CredSSP may leave Event::dir at its default).
+  DecryptedContext(engine::DissectContext& inner, engine::Direction dir)
+      : inner_(inner), dir_(dir) {}
   void emit(model::Event event) override {
     event.decrypted = true;
+    event.dir = dir_;
     inner_.emit(std::move(event));
   }
   void emitBulk(model::Event event) override {
     event.decrypted = true;
+    event.dir = dir_;
     inner_.emitBulk(std::move(event));
+  }
+  bool wantsBulkEvent() const override { return inner_.wantsBulkEvent(); }
+  void emitBulkStub(const engine::BulkStub& stub) override {
+    engine::BulkStub copy = stub;
+    copy.decrypted = true;
+    copy.dir = dir_;
+    inner_.emitBulkStub(copy);
   }
   void anomaly(std::string_view id, engine::Direction dir, std::uint64_t stream_offset,
                std::string detail) override {
@@ -29,6 +42,7 @@ class DecryptedContext final : public engine::DissectContext {
 
  private:
   engine::DissectContext& inner_;
+  engine::Direction dir_;
 };
 
 }  // namespace rdpscope::rdp

@@ -273,24 +273,45 @@ bool RdpHandler::onErrorTpdu(const Pdu& pdu, ByteReader r) {
   return true;
 }
 
+namespace {
+
+// Bulk fast-path event, built only when the engine keeps it (engine::BulkStub): value = PDU
+// length, flags bit 0-1 = fpOutputHeader flags, bit 8 = session active.
+model::Event makeFastPathEvent(const engine::BulkStub& stub) {
+  const bool encrypted = (stub.flags & tpkt::kFastPathOutputEncrypted) != 0;
+  const bool active = (stub.flags & 0x100) != 0;
+  model::Event ev = model::Event::make(
+      "rdp.fastpath", active ? std::optional<Stage>(Stage::Active) : std::nullopt,
+      std::string(stub.dir == Direction::ToServer ? "fast-path input" : "fast-path output") +
+          ", " + std::to_string(stub.value) + " bytes" + (encrypted ? ", encrypted" : ""));
+  ev.fields["length"] = stub.value;
+  ev.fields["encrypted"] = encrypted;
+  ev.fields["flags_value"] = stub.flags & 0x3;
+  return ev;
+}
+
+}  // namespace
+
 bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flags) {
   // [MS-RDPBCGR] 2.2.8.1.2 (client input) / 2.2.9.1.2 (server output): counted, not decoded.
-  const bool encrypted = (fp_flags & tpkt::kFastPathOutputEncrypted) != 0;
   if (pdu.dir == Direction::ToClient &&
       (session_.finalization_seen || session_.demand_active_seen || session_.client_info_seen ||
        session_.tlsSelected())) {
     // The server sends fast-path output only once the session is up ([MS-RDPBCGR] 1.3.1.1).
     markActive(pdu.dir, *pdu.ctx, "fast-path output");
   }
-  model::Event ev = model::Event::make(
-      "rdp.fastpath", session_.active ? std::optional<Stage>(Stage::Active) : std::nullopt,
-      std::string(pdu.dir == Direction::ToServer ? "fast-path input" : "fast-path output") +
-          ", " + std::to_string(frame.size()) + " bytes" + (encrypted ? ", encrypted" : ""));
-  ev.dir = pdu.dir;
-  ev.fields["length"] = frame.size();
-  ev.fields["encrypted"] = encrypted;
-  ev.fields["flags_value"] = fp_flags;
-  pdu.ctx->emitBulk(std::move(ev));
+  engine::BulkStub stub;
+  stub.make = &makeFastPathEvent;
+  stub.value = frame.size();
+  stub.flags = std::uint32_t{fp_flags} | (session_.active ? 0x100u : 0u);
+  stub.dir = pdu.dir;
+  if (pdu.ctx->wantsBulkEvent()) {
+    model::Event ev = makeFastPathEvent(stub);
+    ev.dir = pdu.dir;
+    pdu.ctx->emitBulk(std::move(ev));
+  } else {
+    pdu.ctx->emitBulkStub(stub);
+  }
   return true;
 }
 

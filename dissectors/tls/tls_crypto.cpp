@@ -373,8 +373,10 @@ bool hkdfExpandLabel(const char* digest, ByteView secret, std::string_view label
   for (char c : kPrefix) info[n++] = static_cast<std::uint8_t>(c);
   for (char c : label) info[n++] = static_cast<std::uint8_t>(c);
   info[n++] = static_cast<std::uint8_t>(context.size());
-  std::memcpy(info.data() + n, context.data(), context.size());
-  n += context.size();
+  if (!context.empty()) {
+    std::memcpy(info.data() + n, context.data(), context.size());
+    n += context.size();
+  }
 
   EVP_KDF* kdf = fetchKdf("HKDF");
   if (kdf == nullptr) return false;

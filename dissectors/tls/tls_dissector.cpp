@@ -55,6 +55,12 @@ class DecryptedContext final : public DissectContext {
     event.decrypted = true;
     inner_.emitBulk(std::move(event));
   }
+  bool wantsBulkEvent() const override { return inner_.wantsBulkEvent(); }
+  void emitBulkStub(const engine::BulkStub& stub) override {
+    engine::BulkStub copy = stub;
+    copy.decrypted = true;
+    inner_.emitBulkStub(copy);
+  }
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override {
     inner_.anomaly(id, dir, stream_offset, "in decrypted TLS stream: " + detail);
@@ -68,6 +74,17 @@ class DecryptedContext final : public DissectContext {
  private:
   DissectContext& inner_;
 };
+
+// tls.application_data, built from its stub only when the engine keeps the event
+// (engine::BulkStub: value = record length, flags bit 0 = TLS 1.3 alert-sized record).
+Event makeAppDataEvent(const engine::BulkStub& stub) {
+  Event ev;
+  ev.kind = "tls.application_data";
+  ev.summary = "application data, " + std::to_string(stub.value) + " bytes";
+  ev.fields["length"] = stub.value;
+  if ((stub.flags & 1u) != 0) ev.fields["alert_sized"] = true;
+  return ev;
+}
 
 Fields namesOf(CodeTable table, const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
   Fields arr = Fields::array();
@@ -84,6 +101,11 @@ class TlsDissector final : public engine::Dissector {
   Progress onData(const engine::StreamData& in, DissectContext& ctx) override {
     initSummary(ctx);
     const ByteView data = in.data;
+    DirState& ds = dirs_[idx(in.dir)];
+    if (ds.cleartext) {
+      pipeline_.deliver(in.dir, data, ctx);
+      return Progress::consumed(data.size());
+    }
     std::size_t pos = 0;
     while (data.size() - pos >= kRecordHeader) {
       ByteReader hr(data.subspan(pos, kRecordHeader));
@@ -92,6 +114,18 @@ class TlsDissector final : public engine::Dissector {
       const std::uint16_t length = *hr.u16be("tls.record.length");
       const std::uint64_t offset = in.stream_offset + pos;
       if (type < kChangeCipherSpec || type > kHeartbeat || (version >> 8) != 3 || (version & 0xFF) > 4) {
+        if (type == 0x03 && (version >> 8) == 0x00 && !ds.delivered_plaintext) {
+          // TPKT (RFC 1006: version 3, reserved 0) where a TLS record was expected: servers
+          // such as xrdp send a cleartext MCS Disconnect Provider Ultimatum after a failed TLS
+          // handshake. Hand the rest of this direction, undecrypted, to the RDP dissector.
+          emit(ctx, in.dir, "tls.cleartext_rdp",
+               std::string("cleartext RDP (TPKT) from the ") + sideName(in.dir) +
+                   " where TLS records were expected",
+               Fields{{"offset", offset}}, false, false);
+          ds.cleartext = true;
+          pipeline_.deliver(in.dir, data.subspan(pos), ctx);
+          return Progress::consumed(data.size());
+        }
         ctx.anomaly("tls.record.bad_header", in.dir, offset,
                     "not a TLS record header: type " + std::to_string(type) + ", version " +
                         hexCode(version) + "; dissection of this direction stops");
@@ -143,7 +177,8 @@ class TlsDissector final : public engine::Dissector {
     std::uint64_t app_count = 0;
     std::uint64_t app_bytes = 0;
     std::size_t last_app_len = 0;
-    std::uint32_t encrypted_records = 0;  // TLS 1.3 records seen before app data (no keys)
+    bool cleartext = false;               // TPKT seen instead of TLS: bytes go to the consumer
+    bool delivered_plaintext = false;     // decrypted bytes were handed to the consumer
   };
 
   DissectContext& decrypted_ctx(DissectContext& ctx) {
@@ -278,14 +313,20 @@ class TlsDissector final : public engine::Dissector {
     ++d.app_count;
     d.app_bytes += length;
     d.last_app_len = length;
-    Event ev;
-    ev.kind = "tls.application_data";
-    ev.dir = dir;
-    ev.decrypted = decrypted;
-    ev.summary = "application data, " + std::to_string(length) + " bytes";
-    ev.fields["length"] = length;
-    if (tls13_ && !decrypted && length == kTls13AlertRecordSize) ev.fields["alert_sized"] = true;
-    ctx.emitBulk(std::move(ev));
+    engine::BulkStub stub;
+    stub.make = &makeAppDataEvent;
+    stub.value = length;
+    stub.flags = (tls13_ && !decrypted && length == kTls13AlertRecordSize) ? 1u : 0u;
+    stub.dir = dir;
+    stub.decrypted = decrypted;
+    if (ctx.wantsBulkEvent()) {
+      Event ev = makeAppDataEvent(stub);
+      ev.dir = dir;
+      ev.decrypted = decrypted;
+      ctx.emitBulk(std::move(ev));
+    } else {
+      ctx.emitBulkStub(stub);  // counted; built only if kept for the end of the timeline
+    }
     if ((d.app_count & (d.app_count - 1)) == 0) writeRecordCounts(ctx);  // powers of two
   }
 
@@ -340,7 +381,10 @@ class TlsDissector final : public engine::Dissector {
         return onAlert(dir, plain_, offset, true, true, ctx);
       case kApplicationData: {
         countAppData(dir, fragment.size(), ctx, true);  // also inside the flight (0.5-RTT data)
-        if (!plain_.empty()) pipeline_.deliver(dir, plain_, decrypted_ctx(ctx));
+        if (!plain_.empty()) {
+          d.delivered_plaintext = true;
+          pipeline_.deliver(dir, plain_, decrypted_ctx(ctx));
+        }
         return true;
       }
       case kChangeCipherSpec:

@@ -44,6 +44,10 @@ struct Analyzer::Flow {
   bool refused = false;     // RST answering a SYN before any SYN-ACK
   Timestamp last_seen{};
   FlowList::iterator lru_it;
+  // Packets of each direction since the other direction's last packet, and when they started.
+  std::uint32_t since_peer[2] = {0, 0};
+  Timestamp since_peer_first[2] = {};
+  Timestamp since_peer_last[2] = {};
   StartIndex::iterator start_it;
   bool closed() const { return first_close.size() > 0 && ((fin[0] && fin[1]) || rst[0] || rst[1]); }
 };
@@ -255,6 +259,14 @@ void Analyzer::onPacket(const capture::RawPacket& raw) {
   counters.bytes += p.payload.size();
   counters.frame_bytes += raw.wirelen;
   flow->session->setCurrent(raw.frame, raw.ts, dir);
+  {
+    const std::size_t me = static_cast<std::size_t>(dir);
+    flow->since_peer[1 - me] = 0;
+    if (flow->since_peer[me]++ == 0) {
+      flow->since_peer_first[me] = raw.ts;
+    }
+    flow->since_peer_last[me] = raw.ts;
+  }
 
   if (p.transport == Transport::Tcp) {
     const std::size_t before = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
@@ -413,6 +425,15 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
     s.end(d, why);
   }
   model::Connection conn = s.finish();
+  for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+    const std::size_t i = idx(d);
+    // The last speaker's trailing packets count only when the peer had spoken at all.
+    if (flow->since_peer[i] > 0 && conn.dir(model::opposite(d)).packets > 0) {
+      conn.unanswered_tail_from = d;
+      conn.unanswered_tail_packets = flow->since_peer[i];
+      conn.unanswered_tail_seconds = secondsBetween(flow->since_peer_first[i], flow->since_peer_last[i]);
+    }
+  }
   if (conn.transport == "udp") {
     conn.tcp_end = "";
   } else if (flow->refused) {

@@ -47,6 +47,18 @@ enum class EndReason : std::uint8_t { Fin, Rst, Timeout, CaptureEnd };
 // Secrets that unlock TLS (key log, RSA key). Implemented in src/engine; the TLS dissector asks.
 class KeyStore;
 
+// A high-volume event in compact form (no strings, no JSON): the engine stores it and calls
+// `make` only if the event ends up among the few kept before the connection's end. `make` must
+// build exactly the event emitBulk() would have received (kind, summary, stage, fields); the
+// engine then sets dir, decrypted, frame and ts from the stub.
+struct BulkStub {
+  model::Event (*make)(const BulkStub& stub) = nullptr;
+  std::uint64_t value = 0;   // dissector-defined, e.g. the record length
+  std::uint32_t flags = 0;   // dissector-defined
+  Direction dir = Direction::ToServer;
+  bool decrypted = false;
+};
+
 // What a dissector can do to the connection it is analysing. Implemented by engine::Session.
 class DissectContext {
  public:
@@ -57,6 +69,17 @@ class DissectContext {
   // Emits a high-volume event (one per TLS application-data record, fast-path PDU...): kept in
   // the timeline for the first few, then counted, and the last few before the end are kept.
   virtual void emitBulk(model::Event event) = 0;
+  // Cheap check before building a bulk event: false when emitBulk() would only count it (past
+  // the first few of the connection). Then call emitBulkStub() instead of building the event.
+  // Wrapping contexts must forward both (the defaults are correct but eager).
+  virtual bool wantsBulkEvent() const { return true; }
+  // A bulk event given as a stub: counted, and built (stub.make) only if it is kept.
+  virtual void emitBulkStub(const BulkStub& stub) {
+    model::Event ev = stub.make(stub);
+    ev.dir = stub.dir;
+    ev.decrypted = stub.decrypted;
+    emitBulk(std::move(ev));
+  }
   // A malformed or suspicious PDU: becomes an "anomaly" event with a stable dotted id
   // ("x224.neg_rsp.bad_length"), the stream offset and a one-line detail.
   virtual void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,

@@ -40,6 +40,18 @@ void Session::emit(model::Event event) {
   push(std::move(event));
 }
 
+Session::TailEntry& Session::nextTailSlot() {
+  if (bulk_tail_.empty()) {
+    bulk_tail_.resize(kBulkTail);
+  }
+  TailEntry& slot = bulk_tail_[tail_next_];
+  tail_next_ = (tail_next_ + 1) % kBulkTail;
+  tail_count_ = std::min(tail_count_ + 1, kBulkTail);
+  return slot;
+}
+
+bool Session::wantsBulkEvent() const { return bulk_kept_ < kBulkHead; }
+
 void Session::emitBulk(model::Event event) {
   stamp(event);
   if (bulk_kept_ < kBulkHead) {
@@ -48,10 +60,23 @@ void Session::emitBulk(model::Event event) {
     return;
   }
   ++connection_.events_suppressed;
-  bulk_tail_.push_back(std::move(event));
-  if (bulk_tail_.size() > kBulkTail) {
-    bulk_tail_.pop_front();
+  TailEntry& slot = nextTailSlot();
+  slot.event = std::move(event);
+  slot.is_stub = false;
+}
+
+void Session::emitBulkStub(const BulkStub& stub) {
+  if (bulk_kept_ < kBulkHead) {
+    DissectContext::emitBulkStub(stub);  // builds it and comes back through emitBulk()
+    return;
   }
+  ++connection_.events_suppressed;
+  TailEntry& slot = nextTailSlot();
+  slot.stub = stub;
+  slot.is_stub = true;
+  // Only the stamp is needed until finish(); keep the slot's old event storage for reuse.
+  slot.event.frame = current_frame_;
+  slot.event.ts = current_ts_;
 }
 
 void Session::anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
@@ -108,10 +133,24 @@ void Session::end(Direction dir, EndReason why) {
 }
 
 model::Connection Session::finish() {
-  for (auto& ev : bulk_tail_) {
-    connection_.events.push_back(std::move(ev));
+  // Oldest kept tail entry first.
+  for (std::size_t i = 0; i < tail_count_; ++i) {
+    TailEntry& e = bulk_tail_[(tail_next_ + kBulkTail - tail_count_ + i) % kBulkTail];
+    if (e.is_stub) {
+      model::Event ev = e.stub.make(e.stub);
+      ev.dir = e.stub.dir;
+      ev.decrypted = e.stub.decrypted;
+      ev.frame = e.event.frame;
+      ev.ts = e.event.ts;
+      connection_.events.push_back(std::move(ev));
+    } else {
+      connection_.events.push_back(std::move(e.event));
+    }
   }
   bulk_tail_.clear();
+  bulk_tail_.shrink_to_fit();
+  tail_count_ = 0;
+  tail_next_ = 0;
   if (connection_.events_suppressed > 0) {
     model::Event ev;
     ev.kind = "events.suppressed";

@@ -2,7 +2,7 @@
 // chain and its per-direction pipeline, and the DissectContext the dissectors talk to.
 #pragma once
 
-#include <deque>
+#include <vector>
 #include <memory>
 
 #include "engine/dissector.h"
@@ -37,6 +37,8 @@ class Session final : public DissectContext {
   // DissectContext
   void emit(model::Event event) override;
   void emitBulk(model::Event event) override;
+  bool wantsBulkEvent() const override;
+  void emitBulkStub(const BulkStub& stub) override;
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override;
   model::Connection& connection() override { return connection_; }
@@ -56,8 +58,18 @@ class Session final : public DissectContext {
   std::uint64_t current_frame_ = 0;
   Timestamp current_ts_{};
   Direction current_dir_ = Direction::ToServer;
+  // The last few suppressed bulk events, kept for the end: a fixed ring (no allocation per
+  // event); an entry holds either a built event or a stub built at finish().
+  struct TailEntry {
+    model::Event event;
+    BulkStub stub;
+    bool is_stub = false;
+  };
+  TailEntry& nextTailSlot();
   std::size_t bulk_kept_ = 0;
-  std::deque<model::Event> bulk_tail_;  // last few suppressed bulk events, kept for the end
+  std::vector<TailEntry> bulk_tail_;  // ring, allocated on first use
+  std::size_t tail_next_ = 0;         // next slot to overwrite
+  std::size_t tail_count_ = 0;
 };
 
 }  // namespace rdpscope::engine

@@ -53,6 +53,11 @@ struct Connection {
   std::string tcp_end = "capture_end";
   std::string detected_by;             // port_3389 | extra_port | heuristic_x224 | heuristic_tls
   std::uint32_t syn_retries = 0;
+  // Packets one side kept sending after the other side's last packet (keep-alives,
+  // retransmissions into silence): the signature of a path that died. Zero when both spoke last.
+  std::optional<Direction> unanswered_tail_from;
+  std::uint32_t unanswered_tail_packets = 0;
+  double unanswered_tail_seconds = 0;
 
   std::vector<Event> events;
   std::uint64_t events_suppressed = 0; // events beyond the per-connection cap (counted, not kept)

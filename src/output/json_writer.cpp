@@ -61,6 +61,13 @@ model::Fields connectionToJson(const model::Connection& c, bool redact) {
   model::Fields tcp = model::Fields::object();
   tcp["end"] = c.tcp_end.empty() ? model::Fields(nullptr) : model::Fields(c.tcp_end);
   tcp["syn_retries"] = c.syn_retries;
+  tcp["unanswered_tail"] =
+      c.unanswered_tail_from
+          ? model::Fields{{"from", *c.unanswered_tail_from == model::Direction::ToServer ? "client"
+                                                                                           : "server"},
+                          {"packets", c.unanswered_tail_packets},
+                          {"seconds", c.unanswered_tail_seconds}}
+          : model::Fields(nullptr);
   for (auto d : {model::Direction::ToServer, model::Direction::ToClient}) {
     const auto& k = c.dir(d);
     tcp[model::directionName(d)] = {{"retransmissions", k.retransmissions},

@@ -1,6 +1,7 @@
 #include "rules/facts.h"
 
 #include <algorithm>
+#include <set>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -55,6 +56,13 @@ const std::vector<FactDef>& catalogue() {
       // --- TCP
       {"tcp.end", FactType::String, "How the TCP connection ended (JSON tcp.end)", kTcpEnds},
       {"tcp.syn_retries", FactType::Int, "Number of retransmitted SYNs", {}},
+      {"tcp.unanswered_tail.from", FactType::String,
+       "Side that kept sending packets (data, retransmissions, keep-alives) after the other side's "
+       "last packet", {"client", "server"}},
+      {"tcp.unanswered_tail.packets", FactType::Int,
+       "Packets sent by that side after the other side fell silent", {}},
+      {"tcp.unanswered_tail.seconds", FactType::Duration,
+       "Time between the first and last of those unanswered packets", {}},
       {"tcp.retransmissions", FactType::Int, "Retransmitted segments, both directions", {}},
       {"tcp.gap_bytes", FactType::Int, "Bytes never seen (lost or cut), both directions", {}},
       {"tcp.handshake_complete", FactType::Bool, "The server answered the SYN with a SYN-ACK", {}},
@@ -340,8 +348,20 @@ bool isTcpKind(std::string_view kind) { return startsWith(kind, "tcp."); }
 
 // A "PDU" for timing purposes: any event that carries protocol data (not TCP control, not
 // anomalies or bookkeeping).
+// TLS alerts (close_notify included) and records of exactly an alert's size close a connection;
+// they carry no protocol data, so "who spoke last" ignores them.
 bool isPdu(const Event& ev) {
-  return !isTcpKind(ev.kind) && ev.kind != "anomaly" && ev.kind != "events.suppressed";
+  if (isTcpKind(ev.kind) || ev.kind == "anomaly" || ev.kind == "events.suppressed" ||
+      ev.kind == "tls.alert") {
+    return false;
+  }
+  if (ev.kind == "tls.application_data" && ev.fields.is_object()) {
+    auto it = ev.fields.find("alert_sized");
+    if (it != ev.fields.end() && it->is_boolean() && it->get<bool>()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // One TLS record after the handshake, as the inference sees it.
@@ -365,9 +385,17 @@ struct Leg {
 // (inferred)". The whole sequence from MCS Connect Response to Font Map is a bounded number of
 // server PDUs ([MS-RDPBCGR] 1.3.1.1: connect response, attach/join confirms for at most 31 static
 // channels + I/O + user + message channels, licensing, Demand Active, 4 finalization PDUs); a
-// flow well beyond that is graphics output of an active session.
+// flow well beyond that is graphics output of an active session. By size: over TLS the server's
+// part of that sequence is small (the server security data is empty; the largest PDUs are the
+// license request with its certificate, ~3 KB, and Demand Active, < 1 KB), so 16 KiB of server
+// records after the MCS point is already graphics (a first screen update is tens of KB).
 constexpr std::uint64_t kActiveMinServerRecords = 64;
-constexpr std::uint64_t kActiveMinServerBytes = 256 * 1024;
+// "The peer fell silent": at least 3 unanswered packets over at least 2 s. Linux and Windows
+// retransmit within ~0.2-1 s and keep-alive probes come seconds apart, while a normal close
+// leaves at most a FIN/ACK or two unanswered within milliseconds.
+constexpr std::uint32_t kSilentPeerMinPackets = 3;
+constexpr double kSilentPeerMinSeconds = 2.0;
+constexpr std::uint64_t kActiveMinServerBytes = 16 * 1024;
 
 }  // namespace
 
@@ -514,6 +542,11 @@ Facts reduceFacts(const Connection& conn) {
   }
   facts.setString("tcp.end", conn.tcp_end, close_ev != nullptr ? close_ev->frame : 0);
   facts.setInt("tcp.syn_retries", conn.syn_retries, syn_frame);
+  if (conn.unanswered_tail_from) {
+    facts.setString("tcp.unanswered_tail.from", side(*conn.unanswered_tail_from));
+    facts.setInt("tcp.unanswered_tail.packets", conn.unanswered_tail_packets);
+    facts.setDuration("tcp.unanswered_tail.seconds", conn.unanswered_tail_seconds);
+  }
   facts.setInt("tcp.retransmissions",
                static_cast<std::int64_t>(cs.retransmissions + sc.retransmissions));
   facts.setInt("tcp.gap_bytes", static_cast<std::int64_t>(cs.gap_bytes + sc.gap_bytes));
@@ -585,6 +618,19 @@ Facts reduceFacts(const Connection& conn) {
   std::optional<std::string> krb_error;
   std::uint64_t krb_error_frame = 0;
 
+  // A decrypted TLS 1.3 record whose inner content is an alert shows as an application-data
+  // record plus a tls.alert event of the same frame and direction: the record is the alert.
+  std::set<std::pair<std::uint64_t, std::size_t>> alert_records;
+  for (const auto& ev : evs) {
+    if (ev.kind == "tls.alert") {
+      alert_records.emplace(ev.frame, static_cast<std::size_t>(ev.dir));
+    }
+  }
+  auto isAlertRecord = [&alert_records](const Event& ev) {
+    return ev.kind == "tls.application_data" &&
+           alert_records.count({ev.frame, static_cast<std::size_t>(ev.dir)}) > 0;
+  };
+
   for (const auto& ev : evs) {
     const auto d = static_cast<std::size_t>(ev.dir);
     if (ev.stage && (!max_stage || *ev.stage > *max_stage)) {
@@ -594,7 +640,7 @@ Facts reduceFacts(const Connection& conn) {
     if (ev.decrypted) {
       decrypted_seen = true;
     }
-    if (isPdu(ev)) {
+    if (isPdu(ev) && !isAlertRecord(ev)) {
       last_pdu_overall = &ev;
       if (close_ev == nullptr || ev.frame <= close_ev->frame) {
         last_pdu_before_close[d] = &ev;
@@ -676,7 +722,7 @@ Facts reduceFacts(const Connection& conn) {
       // exactly an encrypted alert's size (RFC 8446 5.2: 2 + 1 + 16 bytes).
       records.push_back(
           Record{ev.dir, ev.frame, static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0)),
-                 fieldBool(ev.fields, "alert_sized").value_or(false)});
+                 fieldBool(ev.fields, "alert_sized").value_or(false) || isAlertRecord(ev)});
     } else if (k == "credssp.ts_request") {
       if (auto v = fieldInt(ev.fields, "version"); v && !credssp_version[d]) {
         credssp_version[d] = v;
@@ -808,9 +854,11 @@ Facts reduceFacts(const Connection& conn) {
     facts.setBool("tls.cipher_weak", weak, sh_frame);
   }
   if (alert_ev != nullptr) {
+    // `encrypted` says the alert travelled encrypted; when it was decrypted its description is
+    // known and wins. Only an undecrypted alert is "encrypted".
     bool enc = fieldBool(alert_ev->fields, "encrypted").value_or(false);
-    std::string desc = enc ? "encrypted" : fieldStr(alert_ev->fields, "description").value_or(
-                                               "unknown");
+    const auto described = fieldStr(alert_ev->fields, "description");
+    std::string desc = described ? *described : enc ? "encrypted" : "unknown";
     facts.setString("tls.alert", desc, alert_ev->frame);
     facts.setString("tls.alert_from", side(alert_ev->dir), alert_ev->frame);
     auto level = fieldStr(alert_ev->fields, "level").value_or("unknown");
@@ -1040,9 +1088,20 @@ Facts reduceFacts(const Connection& conn) {
     std::vector<Leg> legs;
     std::vector<std::size_t> leg_start_index;
     bool client_started = false;
+    bool last_alert_from_server_after_client = false;
     for (std::size_t i = 0; i < records.size(); ++i) {
       const Record& r = records[i];
       if (!client_started && r.dir == Direction::ToClient) {
+        continue;
+      }
+      if (r.alert) {
+        // An alert (close_notify, or an alert-sized final record) carries no protocol data: it
+        // ends a flight, it never answers one.
+        if (!legs.empty() && legs.back().dir == r.dir) {
+          legs.back().ends_with_alert = true;
+        } else if (!legs.empty() && r.dir == Direction::ToClient) {
+          last_alert_from_server_after_client = true;
+        }
         continue;
       }
       client_started = true;
@@ -1058,7 +1117,7 @@ Facts reduceFacts(const Connection& conn) {
     }
     std::int64_t client_legs = 0;
     std::int64_t server_legs = 0;
-    bool last_server_alert = false;
+    bool last_server_alert = last_alert_from_server_after_client;
     for (const auto& l : legs) {
       if (l.dir == Direction::ToServer) {
         client_legs++;
@@ -1161,10 +1220,14 @@ Facts reduceFacts(const Connection& conn) {
     const bool license_failure =
         facts.has("rdp.license_error") &&
         facts.str("rdp.license_error").value_or("") != "STATUS_VALID_CLIENT";
+    // A side that keeps sending into silence for seconds (retransmissions, keep-alive probes)
+    // before a reset or timeout: the path died, whatever TCP's retransmission count shows.
+    const bool peer_silent = conn.unanswered_tail_packets >= kSilentPeerMinPackets &&
+                             conn.unanswered_tail_seconds >= kSilentPeerMinSeconds;
     const bool network_loss =
         (conn.tcp_end == "timeout" || conn.tcp_end == "rst_client" ||
          conn.tcp_end == "rst_server") &&
-        facts.integer("tcp.retransmissions").value_or(0) >= 3;
+        (facts.integer("tcp.retransmissions").value_or(0) >= 3 || peer_silent);
     outcome = error_info_failure || license_failure || network_loss ? "failed" : "success";
   } else {
     const bool failure_sign =

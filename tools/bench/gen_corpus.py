@@ -398,7 +398,9 @@ def main():
                 if line not in seen:
                     seen.add(line)
                     lines.append(line)
-        with open(a.keylog_out, "w") as f:
+        fd = os.open(a.keylog_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as f:
             f.write("# combined key log of the lab sessions replicated in %s\n" % os.path.basename(a.output))
             f.write("# every replicated connection keeps its client random: one line serves all copies\n")
             for line in lines:

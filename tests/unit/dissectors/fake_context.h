@@ -42,7 +42,7 @@ class FakeContext : public engine::DissectContext {
     events.push_back(std::move(ev));
   }
   model::Connection& connection() override { return conn; }
-  const engine::KeyStore* keys() const override { return nullptr; }
+  const engine::KeyStore* keys() const override { return keystore; }
   bool redactIdentities() const override { return redact; }
   std::uint64_t currentFrame() const override { return frame; }
   Timestamp currentTime() const override { return Timestamp{}; }
@@ -71,6 +71,7 @@ class FakeContext : public engine::DissectContext {
   std::uint64_t frame = 0;
   std::size_t bulk_count = 0;
   bool redact = false;
+  const engine::KeyStore* keystore = nullptr;  // borrowed; set by tests that decrypt
 };
 
 /// Bytes from a hex string ("0300002f..."); whitespace ignored.

@@ -103,7 +103,7 @@ TEST(TimelineRows, FatalBulkEventIsNeverCollapsed) {
   EXPECT_EQ(next, c.events.size());
 }
 
-TEST(Text, TimesAndValues) {
+TEST(RenderText, TimesAndValues) {
   EXPECT_EQ(relativeTime(at(10, 0), at(10, 123)), "+0.000123s");
   EXPECT_EQ(relativeTime(at(10, 0), at(12, 5)), "+2.000005s");
   EXPECT_EQ(relativeTime(at(10, 5), at(10, 0)), "-0.000005s");

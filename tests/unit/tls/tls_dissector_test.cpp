@@ -30,9 +30,11 @@ struct Run {
   engine::DissectorPtr tls;
 };
 
-std::unique_ptr<Run> analyse(const testing::TcpConn& conn, const engine::KeyStore* keys = nullptr) {
+std::unique_ptr<Run> analyse(const testing::TcpConn& conn, const engine::KeyStore* keys = nullptr,
+                             bool stubs = false) {
   auto r = std::make_unique<Run>();
   r->ctx.key_store = keys;
+  r->ctx.use_stubs = stubs;
   r->tls = makeTlsDissector(r->consumer);
   runTls(conn, *r->tls, r->ctx);
   return r;
@@ -276,6 +278,15 @@ void expectDecrypts(const std::string& scenario, const char* version) {
   EXPECT_EQ(n->ctx.conn.tls["decrypted"], false);
   EXPECT_EQ(none.store->missedClientRandoms().size(), 1u);
 
+  // The BulkStub path (engine no longer keeping bulk events) yields the same events.
+  auto stubbed = analyse(conns[0], loaded.store.get(), true);
+  ASSERT_EQ(stubbed->ctx.conn.events.size(), r->ctx.conn.events.size());
+  for (std::size_t i = 0; i < stubbed->ctx.conn.events.size(); ++i) {
+    EXPECT_EQ(stubbed->ctx.conn.events[i].kind, r->ctx.conn.events[i].kind);
+    EXPECT_EQ(stubbed->ctx.conn.events[i].fields, r->ctx.conn.events[i].fields);
+    EXPECT_EQ(stubbed->ctx.conn.events[i].decrypted, r->ctx.conn.events[i].decrypted);
+  }
+
   // Without keys at all: same records counted as with keys.
   auto plain = analyse(conns[0]);
   EXPECT_EQ(plain->ctx.conn.tls["records"], t["records"]);
@@ -285,6 +296,64 @@ void expectDecrypts(const std::string& scenario, const char* version) {
 
 TEST(TlsDecryption, LabTls12Success) { expectDecrypts("tls12-success", "TLS 1.2"); }
 TEST(TlsDecryption, LabTls13Success) { expectDecrypts("tls13-success", "TLS 1.3"); }
+
+}  // namespace
+}  // namespace rdpscope::tls
+
+namespace rdpscope::tls {
+namespace {
+
+// Every lab capture that has a key log: each TLS connection decrypts without a MAC failure or a
+// framing anomaly (the lab's key logs are complete; tshark decrypts the same sessions).
+TEST(TlsDecryption, AllLabCapturesWithKeyLogs) {
+  if (!exists(kLab)) GTEST_SKIP() << "no lab captures";
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kLab)) {
+    const std::string dir = entry.path().string() + "/";
+    if (!exists(dir + "keys.log") || !exists(dir + "capture.pcap")) continue;
+    auto loaded = engine::KeyStore::parseKeyLog(slurp(dir + "keys.log"), "keys.log");
+    ASSERT_TRUE(loaded.store) << dir << ": " << loaded.error;
+    const std::uint16_t port = entry.path().filename() == "tls-nonstandard-port" ? 13389 : 3389;
+    for (const auto& conn : readConnections(dir + "capture.pcap", port)) {
+      auto r = analyse(conn, loaded.store.get());
+      const auto& t = r->ctx.conn.tls;
+      if (t.empty() || t["version"].is_null()) continue;  // no TLS handshake in this connection
+      ++checked;
+      for (const auto& a : r->ctx.anomalies) {
+        EXPECT_NE(a, "tls.decrypt.bad_record_mac") << dir << " " << conn.client;
+        EXPECT_NE(a.rfind("tls.record", 0), 0u) << dir << " " << conn.client << " " << a;
+      }
+      std::printf("%-40s %s %s decrypted=%s complete=%s alert=%s notes=%zu\n",
+                  entry.path().filename().c_str(), t["version"].dump().c_str(), t["cipher"].dump().c_str(),
+                  t["decrypted"].dump().c_str(), t["handshake_complete"].dump().c_str(),
+                  t["alert"].dump().c_str(), r->ctx.conn.notes.size());
+      for (const auto& n : r->ctx.conn.notes) std::printf("    note: %s\n", n.c_str());
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+// Every lab capture without keys: no framing anomaly, and failures show up as plaintext alerts.
+TEST(TlsDissector, AllLabCapturesWithoutKeys) {
+  if (!exists(kLab)) GTEST_SKIP() << "no lab captures";
+  for (const auto& entry : std::filesystem::directory_iterator(kLab)) {
+    const std::string dir = entry.path().string() + "/";
+    if (!exists(dir + "capture.pcap")) continue;
+    const std::uint16_t port = entry.path().filename() == "tls-nonstandard-port" ? 13389 : 3389;
+    for (const auto& conn : readConnections(dir + "capture.pcap", port)) {
+      auto r = analyse(conn);
+      const auto& t = r->ctx.conn.tls;
+      if (t.empty() || t["ja4"].is_null()) continue;  // no ClientHello: not a TLS connection
+      for (const auto& a : r->ctx.anomalies) {
+        EXPECT_NE(a.rfind("tls.", 0), 0u) << dir << " " << conn.client << " " << a;
+      }
+      std::printf("%-40s %s %s complete=%s alert=%s from=%s ja4=%s\n", entry.path().filename().c_str(),
+                  t["version"].dump().c_str(), t["cipher"].dump().c_str(),
+                  t["handshake_complete"].dump().c_str(), t["alert"].dump().c_str(),
+                  t["alert_from"].dump().c_str(), t["ja4"].dump().c_str());
+    }
+  }
+}
 
 }  // namespace
 }  // namespace rdpscope::tls

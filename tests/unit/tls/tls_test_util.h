@@ -107,6 +107,7 @@ class RecordingContext final : public engine::DissectContext {
     stamp(ev);
     conn.events.push_back(std::move(ev));
   }
+  bool wantsBulkEvent() const override { return !use_stubs; }
   model::Connection& connection() override { return conn; }
   const engine::KeyStore* keys() const override { return key_store; }
   bool redactIdentities() const override { return false; }
@@ -122,6 +123,7 @@ class RecordingContext final : public engine::DissectContext {
   model::Connection conn;
   std::vector<std::string> anomalies;
   const engine::KeyStore* key_store = nullptr;
+  bool use_stubs = false;  // exercise the BulkStub path (engine past its first bulk events)
   std::uint64_t frame = 0;
   Timestamp ts{};
 

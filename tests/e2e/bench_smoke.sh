@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Keeps the benchmark tooling working in CI (seconds): generates a tiny corpus with
+# tools/bench/gen_corpus.py from the lab captures (twice, to check it is deterministic), runs
+# tools/bench/bench.sh on it (tcpdump floor, rdpscope with and without the key log; tshark too
+# when installed) and checks rdpscope analysed every generated connection.
+# Env: RDPSCOPE_BIN, RDPSCOPE_SOURCE_DIR (set by ctest). Exit 77 = skipped.
+set -u
+BIN=${RDPSCOPE_BIN:?RDPSCOPE_BIN not set}
+SRC=${RDPSCOPE_SOURCE_DIR:?RDPSCOPE_SOURCE_DIR not set}
+
+for tool in python3 tcpdump /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+done
+if ! ls "$SRC"/captures/*/capture.pcap > /dev/null 2>&1; then
+  echo "SKIP: no lab captures under $SRC/captures"; exit 77
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail=0
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -eq 0 ]; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+
+gen() {
+  python3 "$SRC/tools/bench/gen_corpus.py" "$1" --captures "$SRC/captures" --connections 40 \
+    --bytes 2M --duration 120 --mean-session 20 --seed 7 --keylog-out "$2" --quiet
+}
+gen "$WORK/a.pcap" "$WORK/a.keys"; check "gen_corpus.py runs" $?
+gen "$WORK/b.pcap" "$WORK/b.keys"
+cmp -s "$WORK/a.pcap" "$WORK/b.pcap"; check "gen_corpus.py is deterministic" $?
+[ "$(stat -c %a "$WORK/a.keys")" = 600 ]; check "combined key log is mode 0600" $?
+tcpdump -r "$WORK/a.pcap" -w /dev/null 2> /dev/null; check "corpus is a valid pcap (tcpdump)" $?
+
+tshark_opt=(--no-tshark)
+command -v tshark > /dev/null && tshark_opt=()
+RDPSCOPE_BIN="$BIN" bash "$SRC/tools/bench/bench.sh" "$WORK/a.pcap" --keylog "$WORK/a.keys" \
+  "${tshark_opt[@]}" > "$WORK/bench.txt" 2>&1
+check "bench.sh runs" $?
+cat "$WORK/bench.txt"
+grep -q "rdpscope/floor throughput" "$WORK/bench.txt"; check "bench.sh prints the floor ratio" $?
+
+"$BIN" analyze "$WORK/a.pcap" --format json --no-progress > "$WORK/out.json" 2> /dev/null
+conns=$(grep -c '"client":' "$WORK/out.json")
+[ "$conns" -ge 40 ]; check "rdpscope reports all generated connections ($conns >= 40)" $?
+
+if [ $fail -eq 0 ]; then echo "1 passed, 0 failed"; exit 0; fi
+echo "0 passed, 1 failed"; exit 1
