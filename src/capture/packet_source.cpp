@@ -1,6 +1,7 @@
 #include "capture/packet_source.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -208,6 +209,9 @@ class LiveSource final : public PacketSource {
     }
     nano_ = pcap_get_tstamp_precision(handle_) == PCAP_TSTAMP_PRECISION_NANO;
     linktype_ = pcap_datalink(handle_);
+    if (pcap_setnonblock(handle_, 1, errbuf) == 0) {
+      fd_ = pcap_get_selectable_fd(handle_);
+    }
     const std::string filter = o.filter.empty() ? defaultLiveFilter({}) : o.filter;
     bpf_program prog{};
     if (pcap_compile(handle_, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -237,7 +241,13 @@ class LiveSource final : public PacketSource {
         return true;
       }
       if (rc == 0) {
-        // Read timeout: give the caller a chance to check stop conditions.
+        // Nothing buffered (non-blocking handle): wait up to 200 ms for the socket, then give
+        // the caller a chance to check --duration and Ctrl-C. libpcap's own read timeout does
+        // not fire on an idle interface in immediate mode, so we poll ourselves.
+        if (fd_ >= 0) {
+          pollfd pfd{fd_, POLLIN, 0};
+          ::poll(&pfd, 1, 200);
+        }
         out.caplen = 0;
         out.bytes = {};
         out.frame = 0;
@@ -268,6 +278,7 @@ class LiveSource final : public PacketSource {
 
  private:
   pcap_t* handle_ = nullptr;
+  int fd_ = -1;  // selectable descriptor of the non-blocking handle, -1 when unavailable
   bool nano_ = false;
   int linktype_ = 0;
   std::uint64_t frame_ = 0;

@@ -222,8 +222,13 @@ int runAnalysis(CliOptions& o) {
     if (!loaded.store) {
       return fail(kExitConfig, loaded.error);
     }
+    // The bundled sample's key log is public lab material: no permission warning for it.
+    const bool bundled_keys = o.keylog.rfind(std::string(RDPSCOPE_DEFAULT_CAPTURE).substr(
+                                  0, std::string(RDPSCOPE_DEFAULT_CAPTURE).find_last_of('/')), 0) == 0;
     for (const auto& w : loaded.warnings) {
-      spdlog::warn("{}", w);
+      if (!bundled_keys) {
+        spdlog::warn("{}", w);
+      }
     }
     keys = std::move(loaded.store);
   }
@@ -263,6 +268,14 @@ int runAnalysis(CliOptions& o) {
     }
     out = &file_out;
   }
+  std::unique_ptr<output::PcapngAnnotator> live_annotator;
+  if (o.command == "live" && !o.write_annotated.empty()) {
+    std::string err;
+    live_annotator = output::PcapngAnnotator::open(o.write_annotated, err);
+    if (!live_annotator) {
+      return fail(kExitOutput, err);
+    }
+  }
   const bool color = o.color == "always" || (o.color == "auto" && o.output.empty() &&
                                                isatty(STDOUT_FILENO) && o.format == "text");
   const bool live = o.command == "live";
@@ -293,6 +306,9 @@ int runAnalysis(CliOptions& o) {
   std::size_t printed = 0;
   while (!g_stop && source->next(pkt)) {
     analyzer.onPacket(pkt);
+    if (live_annotator && pkt.frame != 0) {
+      live_annotator->addPacket(pkt.linktype, pkt.ts, pkt.caplen, pkt.wirelen, pkt.bytes, pkt.frame);
+    }
     if ((analyzer.stats().packets & 0xFFF) == 0) {
       progress.update(*source, analyzer);
     }
@@ -374,10 +390,10 @@ int runAnalysis(CliOptions& o) {
     }
     output::writeJsonSummary(*out, summary);
   } else if (o.format == "html") {
-    output::writeHtml(*out, shown, summary);
-  } else if (!live || !shown.empty()) {
+    output::writeHtml(*out, shown, summary, output::HtmlOptions{o.redact, "rdpscope report"});
+  } else {
     output::TextOptions to{color, o.brief, o.redact};
-    output::writeText(*out, shown, live ? output::Summary{} : summary, to);
+    output::writeText(*out, shown, summary, to);
   }
   out->flush();
   if (file_out.is_open()) {
@@ -389,9 +405,23 @@ int runAnalysis(CliOptions& o) {
 
   if (!o.write_annotated.empty()) {
     if (live) {
-      spdlog::warn("--write-annotated needs a capture file; ignored in live mode");
+      if (auto err = live_annotator->finish(conns); !err.empty()) {
+        return fail(kExitOutput, err);
+      }
     } else if (auto err = output::writeAnnotatedPcapng(o.files, o.write_annotated, conns); !err.empty()) {
       return fail(kExitOutput, err);
+    }
+  }
+  if (keys) {
+    const auto missed = keys->missedClientRandoms();
+    if (!missed.empty()) {
+      std::string list;
+      for (std::size_t i = 0; i < missed.size() && i < 8; ++i) {
+        list += (i ? ", " : "") + missed[i];
+      }
+      std::cerr << "rdpscope: the key log has no secrets for " << missed.size()
+                << " TLS session(s); client randoms looked for: " << list
+                << (missed.size() > 8 ? ", ..." : "") << '\n';
     }
   }
   spdlog::info("{} packets, {} connections, {} non-RDP packets, {} IP fragments, {} undecodable",

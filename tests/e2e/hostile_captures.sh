@@ -6,6 +6,8 @@
 # one (0; 2 = unusable file; 6 = damaged part-way), never a crash; time and peak RSS under the
 # caps below; JSON output parses; connections analysed before the damage are still output; every
 # connection of a corrupted-PDU file carries an anomaly (or, at least, a diagnosis).
+# The two big cases need HOSTILE_BIG=1 (CI sets it): the SYN flood currently peaks at ~8 GB RSS,
+# too much for a shared developer machine running the whole ctest suite.
 # Caps (documented in docs/robustness.md):
 CAP_SMALL_SECS=10        # any committed hostile file
 CAP_SMALL_RSS_KB=262144  # 256 MiB
@@ -169,7 +171,7 @@ PY
 fi
 
 echo "== 1,000,000 SYN-only flows (generated on the fly)"
-if [ "${HOSTILE_SKIP_BIG:-0}" != 1 ]; then
+if [ "${HOSTILE_BIG:-0}" = 1 ]; then
   python3 "$SRC/tools/hostile/gen_syn_flood.py" "$TMP/flood.pcap" "${HOSTILE_FLOOD_N:-1000000}"
   echo "  file: $(du -m "$TMP/flood.pcap" | cut -f1) MB"
   run "$TMP/flood.pcap" "$CAP_FLOOD_SECS" "$CAP_FLOOD_RSS_KB" --brief
@@ -190,5 +192,6 @@ if [ "${HOSTILE_SKIP_BIG:-0}" != 1 ]; then
   rm -f "$TMP/ooo.pcap"
 fi
 
+[ "${HOSTILE_BIG:-0}" = 1 ] || echo "== big cases skipped (set HOSTILE_BIG=1 for 1,000,000 SYN flows and out-of-order data)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

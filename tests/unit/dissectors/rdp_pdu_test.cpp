@@ -182,3 +182,28 @@ TEST(RdpPdu, EarlyUserAuthorizationResultAfterCredssp) {
   EXPECT_EQ(e->stage, model::Stage::EarlyAuth);
   EXPECT_EQ(ctx.conn.credssp["early_user_auth"], "ACCESS_DENIED");
 }
+
+#include <random>
+
+TEST(RdpPdu, DeterministicMutationsNeverCrash) {
+  // Byte flips over the whole standard-security sequence (seeded): every run must end without a
+  // crash or sanitizer report; anomalies are expected.
+  auto pdus = noencPdus();
+  std::mt19937 rng(12345);
+  for (int iter = 0; iter < 300; ++iter) {
+    auto copy = pdus;
+    for (int k = 0; k < 3; ++k) {
+      auto& p = copy[rng() % copy.size()];
+      if (!p.bytes.empty()) {
+        p.bytes[rng() % p.bytes.size()] = static_cast<std::uint8_t>(rng());
+      }
+    }
+    auto d = rdp::makeRdpConnectionDissector();
+    engine::StreamPipeline pipe(*d);
+    test::FakeContext ctx;
+    feedAll(copy, copy.size(), pipe, ctx);
+    pipe.end(model::Direction::ToServer, engine::EndReason::CaptureEnd, ctx);
+    pipe.end(model::Direction::ToClient, engine::EndReason::CaptureEnd, ctx);
+  }
+  SUCCEED();
+}
