@@ -91,6 +91,21 @@ Progress RdpHandler::onData(const engine::StreamData& in, engine::DissectContext
   if (frame->total_length > in.data.size()) {
     return Progress::needMore(0, frame->total_length);
   }
+  // [MS-RDPBCGR] 1.3.1.1: the server's first PDU answers the X.224 Connection Request with a
+  // Connection Confirm (TPKT). Anything else there is not an RDP server (a web server, a proxy,
+  // another service on the port), even when its first byte happens to parse as fast-path.
+  if (in.dir == Direction::ToClient && session_.cr_seen && !session_.cc_seen &&
+      frame->kind != tpkt::FrameKind::Tpkt) {
+    std::string preview;
+    for (std::size_t i = 0; i < in.data.size() && i < 24; ++i) {
+      const auto c = in.data[i];
+      preview.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '.');
+    }
+    ctx.anomaly("x224.response.not_rdp", in.dir, in.stream_offset,
+                "the answer to the X.224 Connection Request is not a TPKT/X.224 Connection "
+                "Confirm (starts with \"" + preview + "\"): the service on this port is not RDP");
+    return Progress::stop(0);
+  }
   const ByteView bytes = in.data.subspan(0, frame->total_length);
   Pdu pdu{in.dir, in.stream_offset, &ctx};
   bool ok = true;

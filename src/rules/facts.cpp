@@ -631,9 +631,16 @@ Facts reduceFacts(const Connection& conn) {
            alert_records.count({ev.frame, static_cast<std::size_t>(ev.dir)}) > 0;
   };
 
+  bool client_hello_so_far = false;
   for (const auto& ev : evs) {
     const auto d = static_cast<std::size_t>(ev.dir);
-    if (ev.stage && (!max_stage || *ev.stage > *max_stage)) {
+    if (ev.kind == "tls.client_hello") {
+      client_hello_so_far = true;
+    }
+    // A server TLS alert before any ClientHello (a server whose TLS accept failed on the client's
+    // close or on garbage) does not mean the client entered the TLS stage.
+    const bool premature_alert = ev.kind == "tls.alert" && !client_hello_so_far;
+    if (ev.stage && !premature_alert && (!max_stage || *ev.stage > *max_stage)) {
       max_stage = ev.stage;
       max_stage_frame = ev.frame;
     }

@@ -179,6 +179,11 @@ TEST(RdpLab, NoCrashOrUnexpectedAnomalyOnAnyCapture) {
     std::unique_ptr<engine::KeyStore> keys;
     for (const auto& conn : lab(entry.path().filename().string(), keys)) {
       for (const auto& a : conn.ctx->anomalies) {
+        // wrong-service-on-port is an HTTP server answering on 3389: its anomaly is the point.
+        if (entry.path().filename() == "wrong-service-on-port") {
+          EXPECT_EQ(a.id, "x224.response.not_rdp");
+          continue;
+        }
         // Captures cut mid-PDU end with an incomplete PDU; anything else is a dissector bug.
         EXPECT_EQ(a.id.rfind("engine.", 0), 0u)
             << entry.path().filename() << ": " << a.id << " " << a.detail;

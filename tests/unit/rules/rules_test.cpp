@@ -351,6 +351,18 @@ std::vector<Case> cases() {
        [=] {
          return B().tcpOk().cr({"PROTOCOL_SSL"}).cc("PROTOCOL_RDP", {}).close("fin_client").done();
        }},
+      {"neg-client-closed-after-confirm",
+       [=] {
+         return B().tcpOk().cr({"PROTOCOL_SSL", "PROTOCOL_HYBRID"}).cc("PROTOCOL_SSL")
+             .close("fin_client").done();
+       }},
+      {"neg-not-an-rdp-service",
+       [=] {
+         return B().tcpOk().cr({"PROTOCOL_SSL"})
+             .ev("anomaly", S, std::nullopt,
+                 {{"id", "x224.response.not_rdp"}, {"offset", 0}, {"detail", "HTTP/1.1"}})
+             .close("fin_server").done();
+       }},
       {"neg-server-closed-after-request",
        [=] { return B().tcpOk().cr({"PROTOCOL_SSL"}).close("rst_server").done(); }},
       {"neg-server-silent", [=] { return B().tcpOk().cr({"PROTOCOL_SSL"}).close("fin_client").done(); }},
@@ -381,6 +393,13 @@ std::vector<Case> cases() {
        [=] {
          return B().tcpOk().cr({"PROTOCOL_SSL"}).cc("PROTOCOL_SSL").clientHello().serverHello()
              .alert(C, "decode_error").close("fin_client").done();
+       }},
+      {"tls-server-aborted-after-client-hello",
+       [=] {
+         return B().tcpOk().cr({"PROTOCOL_SSL"}).cc("PROTOCOL_SSL").clientHello()
+             .ev("mcs.disconnect_provider_ultimatum", S, std::nullopt,
+                 {{"reason", "rn-provider-initiated"}, {"reason_value", 1}})
+             .close("fin_client").done();
        }},
       {"tls-server-closed-after-client-hello",
        [=] {
