@@ -7,7 +7,8 @@ want_test=0
 
 build_pkgs=(build-essential cmake pkg-config libpcap-dev libssl-dev libboost-program-options-dev
             libspdlog-dev libfmt-dev nlohmann-json3-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(tshark tcpdump tcpreplay iproute2 clang libclang-rt-14-dev python3 time)
+test_pkgs=(tshark tcpdump tcpreplay iproute2 clang libclang-rt-14-dev python3 time valgrind chromium
+           procps)
 
 pkgs=("${build_pkgs[@]}")
 (( want_test )) && pkgs+=("${test_pkgs[@]}")
