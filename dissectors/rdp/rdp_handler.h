@@ -82,6 +82,8 @@ class RdpHandler {
 
   void initSummary(engine::DissectContext& ctx);
   void emit(const Pdu& pdu, model::Event ev);
+  void emitOtherUserDataBlock(const Pdu& pdu, const char* kind, const char* label,
+                              std::uint16_t type, std::size_t length);
   void enterStage(Stage stage);
 
   // Each returns false after reporting an anomaly (the direction stops).

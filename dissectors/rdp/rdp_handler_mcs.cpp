@@ -253,19 +253,24 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         emit(pdu, std::move(ev));
         break;
       }
-      default: {
-        model::Event ev = model::Event::make(
-            "gcc.client_block", Stage::McsConnect,
-            "Client data block " + codeName(gccUserDataTypes(), b.type));
-        ev.fields["type"] = codeName(gccUserDataTypes(), b.type);
-        ev.fields["type_value"] = b.type;
-        ev.fields["length"] = b.length;
-        emit(pdu, std::move(ev));
+      default:
+        emitOtherUserDataBlock(pdu, "gcc.client_block", "Client data block ", b.type, b.length);
         break;
-      }
     }
   }
   return true;
+}
+
+// A user data block this dissector does not decode (or a type unknown to [MS-RDPBCGR] 2.2.1.3 /
+// 2.2.1.4): recorded with its type and length so it never vanishes.
+void RdpHandler::emitOtherUserDataBlock(const Pdu& pdu, const char* kind, const char* label,
+                                        std::uint16_t type, std::size_t length) {
+  model::Event ev = model::Event::make(kind, Stage::McsConnect,
+                                       label + codeName(gccUserDataTypes(), type));
+  ev.fields["type"] = codeName(gccUserDataTypes(), type);
+  ev.fields["type_value"] = type;
+  ev.fields["length"] = length;
+  emit(pdu, std::move(ev));
 }
 
 bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
@@ -396,16 +401,9 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         emit(pdu, std::move(ev));
         break;
       }
-      default: {
-        model::Event ev = model::Event::make(
-            "gcc.server_block", Stage::McsConnect,
-            "Server data block " + codeName(gccUserDataTypes(), b.type));
-        ev.fields["type"] = codeName(gccUserDataTypes(), b.type);
-        ev.fields["type_value"] = b.type;
-        ev.fields["length"] = b.length;
-        emit(pdu, std::move(ev));
+      default:
+        emitOtherUserDataBlock(pdu, "gcc.server_block", "Server data block ", b.type, b.length);
         break;
-      }
     }
   }
   return true;

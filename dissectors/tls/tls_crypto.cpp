@@ -226,7 +226,9 @@ class CbcDecryptor final : public RecordDecryptor {
     etm_ = etm;
     implicit_iv_ = version <= 0x0301;  // TLS 1.0: IV chained from the previous record
     iv_.fill(0);
-    std::memcpy(iv_.data(), iv.data(), std::min(iv.size(), iv_.size()));
+    if (!iv.empty()) {  // TLS 1.1+ carries the IV per record: the key block gives none
+      std::memcpy(iv_.data(), iv.data(), std::min(iv.size(), iv_.size()));
+    }
     cipher_.reset(EVP_CIPHER_fetch(nullptr, suite.cipher, nullptr));
     ctx_.reset(EVP_CIPHER_CTX_new());
     if (!cipher_ || !ctx_) return false;

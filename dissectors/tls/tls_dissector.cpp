@@ -327,17 +327,18 @@ class TlsDissector final : public engine::Dissector {
     } else {
       ctx.emitBulkStub(stub);  // counted; built only if kept for the end of the timeline
     }
-    if ((d.app_count & (d.app_count - 1)) == 0) writeRecordCounts(ctx);  // powers of two
+    // The `records` counts are written once by finishSummary() (onEnd always runs; nothing reads
+    // them before the end): no rebuild of the JSON object while counting (issue 8).
   }
 
   // Counts a protected record whose content is not application data (TLS 1.3 post-handshake
   // messages, alerts) in the summary only: the same record counts without keys.
   void countOnly(Direction dir, std::size_t length, DissectContext& ctx) {
+    (void)ctx;  // counts only: written at the end by finishSummary()
     DirState& d = dirs_[idx(dir)];
     ++d.app_count;
     d.app_bytes += length;
     d.last_app_len = length;
-    if ((d.app_count & (d.app_count - 1)) == 0) writeRecordCounts(ctx);
   }
 
   bool decryptRecord(Direction dir, std::uint8_t type, std::uint16_t version, ByteView fragment,

@@ -9,8 +9,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -23,6 +26,7 @@
 #include "capture/packet_source.h"
 #include "engine/analyzer.h"
 #include "engine/keystore.h"
+#include "engine/ordered_emitter.h"
 #include "output/html_writer.h"
 #include "output/json_writer.h"
 #include "output/pcapng_annotator.h"
@@ -137,6 +141,141 @@ bool wanted(const model::Connection& c, const CliOptions& o) {
     return false;
   }
   return true;
+}
+
+// Serialized connections waiting for their turn in the output order. In memory up to a budget
+// (RDPSCOPE_HOLD_MB, default 8 MiB of JSON text); beyond it, the text goes to an anonymous
+// temporary file and only its offset and length stay in memory, so a session open for hours,
+// which keeps every later connection waiting, does not make memory grow with the capture length.
+// A held payload is either the text itself (a connection's JSON tail always starts with ',') or
+// '\0' followed by the offset and length in the file.
+class HeldText {
+ public:
+  HeldText() {
+    if (const char* env = std::getenv("RDPSCOPE_HOLD_MB"); env != nullptr && *env != '\0') {
+      budget_ = static_cast<std::size_t>(std::strtoull(env, nullptr, 10)) << 20;
+    }
+  }
+  ~HeldText() {
+    if (file_ != nullptr) {
+      std::fclose(file_);
+    }
+  }
+  HeldText(const HeldText&) = delete;
+  HeldText& operator=(const HeldText&) = delete;
+
+  std::string hold(std::string&& text) {
+    if (in_memory_ + text.size() <= budget_ || !openFile()) {
+      in_memory_ += text.size();
+      return std::move(text);
+    }
+    const std::uint64_t off = end_;
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::pwrite(fd_, text.data() + done, text.size() - done,
+                                 static_cast<off_t>(off + done));
+      if (n <= 0) {  // disk full or similar: keep it in memory instead
+        in_memory_ += text.size();
+        return std::move(text);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    end_ += text.size();
+    spilled_total_ += text.size();
+    std::string ref(1 + 2 * sizeof(std::uint64_t), '\0');
+    const std::uint64_t len = text.size();
+    std::memcpy(ref.data() + 1, &off, sizeof off);
+    std::memcpy(ref.data() + 1 + sizeof off, &len, sizeof len);
+    return ref;
+  }
+
+  // The text of a payload from hold(), read back if it was spilled (empty on a read error).
+  std::string take(std::string&& payload) {
+    if (payload.empty() || payload[0] != '\0') {
+      in_memory_ -= std::min(in_memory_, payload.size());
+      return std::move(payload);
+    }
+    std::uint64_t off = 0;
+    std::uint64_t len = 0;
+    std::memcpy(&off, payload.data() + 1, sizeof off);
+    std::memcpy(&len, payload.data() + 1 + sizeof off, sizeof len);
+    std::string text(static_cast<std::size_t>(len), '\0');
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::pread(fd_, text.data() + done, text.size() - done,
+                                static_cast<off_t>(off + done));
+      if (n <= 0) {
+        spdlog::error("cannot read back a held connection from the temporary file");
+        return {};
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return text;
+  }
+
+  // Nothing is held any more: the file can start over.
+  void reset() {
+    if (file_ != nullptr && end_ > 0) {
+      end_ = 0;
+      if (::ftruncate(fd_, 0) != 0) {
+        spdlog::debug("cannot truncate the temporary file");
+      }
+    }
+  }
+  std::uint64_t spilledBytes() const { return spilled_total_; }
+
+ private:
+  bool openFile() {
+    if (file_ == nullptr && !failed_) {
+      file_ = std::tmpfile();  // already unlinked: nothing is left behind
+      failed_ = file_ == nullptr;
+      if (file_ != nullptr) {
+        fd_ = fileno(file_);
+      } else {
+        spdlog::warn("no temporary file for held connections: keeping them in memory");
+      }
+    }
+    return file_ != nullptr;
+  }
+
+  std::size_t budget_ = std::size_t{8} << 20;
+  std::size_t in_memory_ = 0;
+  std::FILE* file_ = nullptr;
+  int fd_ = -1;
+  bool failed_ = false;
+  std::uint64_t end_ = 0;
+  std::uint64_t spilled_total_ = 0;
+};
+
+// What the summary counts, the attempt grouper, the output order and the filters still read once
+// the connection's JSON text is made (see rules/attempts.cpp, output::Summary::add, wanted()).
+model::Connection skeleton(model::Connection&& c) {
+  model::Connection s;
+  s.id = c.id;
+  s.transport = std::move(c.transport);
+  s.client = std::move(c.client);
+  s.server = std::move(c.server);
+  s.start = c.start;
+  s.end = c.end;
+  s.stage_reached = c.stage_reached;
+  s.outcome = std::move(c.outcome);
+  if (c.diagnosis) {
+    model::Diagnosis d;
+    d.rule = std::move(c.diagnosis->rule);
+    d.stage = c.diagnosis->stage;
+    s.diagnosis = std::move(d);
+  }
+  for (auto& ev : c.events) {
+    if (ev.kind == "anomaly") {
+      model::Event e;
+      e.kind = "anomaly";
+      s.events.push_back(std::move(e));
+    } else if (ev.kind == "x224.connection_request" || ev.kind == "x224.connection_confirm" ||
+               ev.kind == "x224.neg_failure" || ev.kind == "rdp.server_redirection") {
+      s.events.push_back(std::move(ev));
+    }
+  }
+  return s;
 }
 
 // Drops root after the capture handle is open (as tcpdump -Z does).
@@ -279,15 +418,55 @@ int runAnalysis(CliOptions& o) {
   const bool color = o.color == "always" || (o.color == "auto" && o.output.empty() &&
                                                isatty(STDOUT_FILENO) && o.format == "text");
   const bool live = o.command == "live";
-  const bool stream_json = o.format == "json" && !live;
+  // JSON from files streams: each connection is written as soon as nothing can sort before it
+  // (engine::OrderedEmitter), attempts are grouped incrementally and the summary only counts,
+  // so memory follows the connections open at once, not the file size. Text and HTML print the
+  // summary first and keep everything; --write-annotated needs every connection at the end.
+  const bool stream_json = o.format == "json" && !live && o.write_annotated.empty();
 
   std::vector<model::Connection> conns;
   std::uint64_t next_id = 1;
+  output::Summary summary;
+  rules::AttemptGrouper grouper;
+  std::uint64_t streamed = 0;
+  // Without --connection (which needs the output id), a finished connection is serialized at
+  // once and held for ordering as its JSON text plus a stripped Connection: several times
+  // smaller than the full record while a long session keeps older ones waiting.
+  const bool hold_text = !o.connection.has_value();
+  HeldText held;
+  engine::OrderedEmitter emitter([&](model::Connection&& c, std::string&& tail) {
+    c.id = next_id++;
+    ++streamed;
+    grouper.add(c);
+    summary.add(c);
+    if (wanted(c, o)) {
+      if (hold_text) {
+        output::writeJsonLineTail(*out, c.id, c.attempt, held.take(std::move(tail)));
+      } else {
+        output::writeJsonLine(*out, c, o.redact);
+      }
+    }
+  });
+  bool finishing = false;
+  engine::Analyzer* analyzer_ptr = nullptr;
   auto on_connection = [&](model::Connection&& c) {
     rules::diagnose(c, *rules);
-    conns.push_back(std::move(c));
+    if (stream_json) {
+      if (hold_text) {
+        std::string tail = wanted(c, o) ? output::connectionJsonTail(c, o.redact) : std::string();
+        emitter.push(skeleton(std::move(c)), held.hold(std::move(tail)));
+      } else {
+        emitter.push(std::move(c));
+      }
+      if (finishing) {
+        // Analyzer::finish() goes by start time: everything before the oldest flow still open
+        // can go out now, so the flows open at the end are not all held at once.
+        emitter.release(analyzer_ptr->oldestOpenStart(), Timestamp{std::numeric_limits<std::int64_t>::max()});
+      }
+    } else {
+      conns.push_back(std::move(c));
+    }
   };
-  (void)stream_json;
 
   engine::AnalyzerOptions ao;
   ao.extra_ports = o.ports;
@@ -295,6 +474,7 @@ int runAnalysis(CliOptions& o) {
   ao.redact_identities = o.redact;
   ao.max_flows = o.max_flows;
   engine::Analyzer analyzer(ao, on_connection);
+  analyzer_ptr = &analyzer;
 
   g_source = source.get();
   std::signal(SIGINT, onSignal);
@@ -311,6 +491,12 @@ int runAnalysis(CliOptions& o) {
     }
     if ((analyzer.stats().packets & 0xFFF) == 0) {
       progress.update(*source, analyzer);
+    }
+    if (stream_json) {
+      emitter.release(analyzer.oldestOpenStart(), pkt.ts);
+      if (emitter.held() == 0) {
+        held.reset();
+      }
     }
     if (live) {
       if (o.count > 0 && analyzer.stats().packets >= o.count) {
@@ -336,7 +522,9 @@ int runAnalysis(CliOptions& o) {
   }
   progress.clear();
   const std::string read_error = source->error();
+  finishing = true;
   analyzer.finish();
+  emitter.flush();
 
   // Deterministic order: first packet time, then 5-tuple.
   std::vector<model::Connection> rest(std::make_move_iterator(conns.begin() + static_cast<std::ptrdiff_t>(printed)),
@@ -351,7 +539,6 @@ int runAnalysis(CliOptions& o) {
     conns.push_back(std::move(c));
   }
 
-  output::Summary summary;
   summary.files = live ? std::vector<std::string>{} : o.files;
   summary.interface = live ? o.interface : "";
   summary.packets = analyzer.stats().packets;
@@ -368,32 +555,50 @@ int runAnalysis(CliOptions& o) {
                 << " dropped by the kernel, " << st.if_dropped << " dropped by the interface\n";
     }
   }
-  rules::groupAttempts(conns);
-  summary.tally(conns);
-  for (const auto& a : rules::summarizeAttempts(conns)) {
-    if (a.connections.size() > 1) {
-      summary.attempts.push_back("attempt " + a.id + " (" + a.client_ip + " -> " + a.server_ip +
-                                 ", " + std::to_string(a.connections.size()) +
-                                 " connections): " + a.story);
+  auto attemptLine = [](const std::string& id, const std::string& client, const std::string& server,
+                        std::size_t count, const std::string& story) {
+    return "attempt " + id + " (" + client + " -> " + server + ", " + std::to_string(count) +
+           " connections): " + story;
+  };
+  if (stream_json) {
+    summary.finishTally();
+    for (const auto& a : grouper.lines()) {
+      summary.attempts.push_back(attemptLine(a.id, a.client_ip, a.server_ip, a.count, a.story));
+    }
+  } else {
+    rules::groupAttempts(conns);
+    summary.tally(conns);
+    for (const auto& a : rules::summarizeAttempts(conns)) {
+      if (a.connections.size() > 1) {
+        summary.attempts.push_back(
+            attemptLine(a.id, a.client_ip, a.server_ip, a.connections.size(), a.story));
+      }
     }
   }
 
-  std::vector<model::Connection> shown;
-  for (std::size_t i = printed; i < conns.size(); ++i) {
-    if (wanted(conns[i], o)) {
-      shown.push_back(conns[i]);
-    }
-  }
   if (o.format == "json") {
-    for (const auto& c : shown) {
-      output::writeJsonLine(*out, c, o.redact);
+    for (std::size_t i = printed; i < conns.size(); ++i) {
+      if (wanted(conns[i], o)) {
+        output::writeJsonLine(*out, conns[i], o.redact);
+      }
     }
     output::writeJsonSummary(*out, summary);
-  } else if (o.format == "html") {
-    output::writeHtml(*out, shown, summary, output::HtmlOptions{o.redact, "rdpscope report"});
   } else {
-    output::TextOptions to{color, o.brief, o.redact};
-    output::writeText(*out, shown, summary, to);
+    // Text and HTML take a vector: move the wanted connections there unless the annotator still
+    // needs them all (then copy).
+    std::vector<model::Connection> shown;
+    const bool keep = !o.write_annotated.empty();
+    for (std::size_t i = printed; i < conns.size(); ++i) {
+      if (wanted(conns[i], o)) {
+        shown.push_back(keep ? model::Connection(conns[i]) : std::move(conns[i]));
+      }
+    }
+    if (o.format == "html") {
+      output::writeHtml(*out, shown, summary, output::HtmlOptions{o.redact, "rdpscope report"});
+    } else {
+      output::TextOptions to{color, o.brief, o.redact};
+      output::writeText(*out, shown, summary, to);
+    }
   }
   out->flush();
   if (file_out.is_open()) {
@@ -425,9 +630,18 @@ int runAnalysis(CliOptions& o) {
     }
   }
   spdlog::info("{} packets, {} connections, {} non-RDP packets, {} IP fragments, {} undecodable",
-               analyzer.stats().packets, conns.size(), analyzer.stats().non_rdp_packets,
+               analyzer.stats().packets, stream_json ? streamed : conns.size(),
+               analyzer.stats().non_rdp_packets,
                analyzer.stats().ip_fragments,
                analyzer.stats().malformed + analyzer.stats().truncated + analyzer.stats().unsupported_link);
+  if (stream_json) {
+    const auto& es = emitter.stats();
+    spdlog::info("streamed {} connections: at most {} held for ordering, {} forced out by the cap, "
+                 "{} late; {} attempts tracked at the end; peak open flows {}; {} bytes of JSON held "
+                 "in a temporary file",
+                 es.released, es.peak_held, es.forced, es.late, grouper.tracked(),
+                 analyzer.stats().peak_flows, held.spilledBytes());
+  }
   if (!read_error.empty()) {
     return fail(kExitPartial, read_error);
   }

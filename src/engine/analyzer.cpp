@@ -510,8 +510,10 @@ std::optional<Timestamp> Analyzer::oldestOpenStart() const {
 }
 
 void Analyzer::finish() {
-  while (!lru_.empty()) {
-    finishFlow(lru_.front(), nullptr);
+  // Oldest start first: a streaming caller (OrderedEmitter) can release each connection as soon
+  // as it is finished instead of holding every flow that was open at the end.
+  while (!by_start_.empty()) {
+    finishFlow(by_start_.begin()->second, nullptr);
   }
 }
 

@@ -63,7 +63,7 @@ class Analyzer {
   Analyzer& operator=(const Analyzer&) = delete;
 
   void onPacket(const capture::RawPacket& packet);
-  // Finishes every open connection (capture end / Ctrl-C).
+  // Finishes every open connection (capture end / Ctrl-C), in order of start time.
   void finish();
   const AnalyzerStats& stats() const { return stats_; }
   std::size_t openFlows() const { return flows_.size(); }

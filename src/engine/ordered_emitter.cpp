@@ -27,19 +27,23 @@ bool OrderedEmitter::Later::operator()(const Held& a, const Held& b) const {
 }
 
 OrderedEmitter::OrderedEmitter(Sink sink, std::size_t max_held)
+    : sink_([s = std::move(sink)](model::Connection&& c, std::string&&) { s(std::move(c)); }),
+      max_held_(max_held == 0 ? 1 : max_held) {}
+
+OrderedEmitter::OrderedEmitter(PayloadSink sink, std::size_t max_held)
     : sink_(std::move(sink)), max_held_(max_held == 0 ? 1 : max_held) {}
 
-void OrderedEmitter::push(model::Connection&& conn) {
+void OrderedEmitter::push(model::Connection&& conn, std::string payload) {
   ++stats_.pushed;
   if (have_last_ && orderKey(conn) < std::tie(last_start_.ns, last_client_ip_, last_client_port_,
                                               last_server_ip_, last_server_port_, last_transport_)) {
     // Something sorting after it is already out: keep the output complete, release now.
     ++stats_.late;
     ++stats_.released;
-    sink_(std::move(conn));
+    sink_(std::move(conn), std::move(payload));
     return;
   }
-  heap_.push_back(Held{std::move(conn), next_seq_++});
+  heap_.push_back(Held{std::move(conn), std::move(payload), next_seq_++});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   stats_.peak_held = std::max(stats_.peak_held, heap_.size());
   while (heap_.size() > max_held_) {
@@ -51,6 +55,7 @@ void OrderedEmitter::push(model::Connection&& conn) {
 void OrderedEmitter::popOne() {
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
   model::Connection conn = std::move(heap_.back().conn);
+  std::string payload = std::move(heap_.back().payload);
   heap_.pop_back();
   have_last_ = true;
   last_start_ = conn.start;
@@ -60,7 +65,7 @@ void OrderedEmitter::popOne() {
   last_server_port_ = conn.server.port;
   last_transport_ = conn.transport;
   ++stats_.released;
-  sink_(std::move(conn));
+  sink_(std::move(conn), std::move(payload));
 }
 
 void OrderedEmitter::release(std::optional<Timestamp> oldest_open_start, Timestamp now) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/timestamp.h"
@@ -49,15 +50,19 @@ struct OrderedEmitterStats {
 class OrderedEmitter {
  public:
   using Sink = std::function<void(model::Connection&&)>;
+  // With a payload: an opaque string carried along with each connection (the CLI holds the
+  // connection's serialized JSON and a stripped Connection, far smaller than the full one).
+  using PayloadSink = std::function<void(model::Connection&&, std::string&&)>;
   static constexpr std::size_t kDefaultMaxHeld = 200'000;
 
   explicit OrderedEmitter(Sink sink, std::size_t max_held = kDefaultMaxHeld);
+  explicit OrderedEmitter(PayloadSink sink, std::size_t max_held = kDefaultMaxHeld);
   OrderedEmitter(const OrderedEmitter&) = delete;
   OrderedEmitter& operator=(const OrderedEmitter&) = delete;
 
   // A finished connection (any order). Never released from inside push(), except `late` ones
   // and when the max_held cap forces the earliest out.
-  void push(model::Connection&& conn);
+  void push(model::Connection&& conn, std::string payload = {});
 
   // Releases, in order, every held connection whose start is strictly earlier than the
   // watermark = min(oldest_open_start, now). `oldest_open_start` is Analyzer::oldestOpenStart()
@@ -75,6 +80,7 @@ class OrderedEmitter {
  private:
   struct Held {
     model::Connection conn;
+    std::string payload;
     std::uint64_t seq = 0;  // push order: ties release first-pushed first (stable)
   };
   struct Later {
@@ -82,7 +88,7 @@ class OrderedEmitter {
   };
   void popOne();
 
-  Sink sink_;
+  PayloadSink sink_;
   std::size_t max_held_;
   std::vector<Held> heap_;  // min-heap by (order key, seq)
   std::uint64_t next_seq_ = 0;

@@ -1,5 +1,10 @@
 #include "output/json_writer.h"
 
+#include <charconv>
+#include <string>
+#include <string_view>
+#include <utility>
+
 #include "core/text.h"
 #include "output/render_common.h"
 
@@ -146,10 +151,429 @@ model::Fields summaryToJson(const Summary& s) {
   return j;
 }
 
+namespace {
+
+// Writes the same text as connectionToJson(c, redact).dump(-1, ' ', false, replace) without
+// building the tree: the connection's own JSON values (rdp, tls, credssp, event fields...) are
+// serialized in place by nlohmann's serializer (the one dump() uses), scalars through it too, so
+// numbers, escaping and invalid UTF-8 replacement are byte-identical.
+class LineWriter {
+ public:
+  explicit LineWriter(std::string& buf)
+      : buf_(buf),
+        ser_(nlohmann::detail::output_adapter<char, std::string>(buf), ' ',
+             nlohmann::json::error_handler_t::replace) {}
+
+  void raw(std::string_view s) { buf_.append(s); }
+  void key(std::string_view k) {  // "k": (k plain ASCII)
+    buf_.push_back('"');
+    buf_.append(k);
+    buf_.append("\":");
+  }
+  // A JSON value as dump() writes it: containers walked here, plain strings and integers
+  // written directly, everything else (floats, strings needing escapes or UTF-8 checks) by
+  // nlohmann's serializer on the value itself (no copy).
+  void value(const model::Fields& v) {
+    switch (v.type()) {
+      case nlohmann::json::value_t::object: {
+        buf_.push_back('{');
+        bool first = true;
+        for (auto it = v.cbegin(); it != v.cend(); ++it) {
+          if (!first) {
+            buf_.push_back(',');
+          }
+          first = false;
+          const std::string& k = it.key();
+          if (plain(k)) {
+            key(k);
+          } else {
+            ser_.dump(model::Fields(k), false, false, 0);
+            buf_.push_back(':');
+          }
+          value(it.value());
+        }
+        buf_.push_back('}');
+        return;
+      }
+      case nlohmann::json::value_t::array: {
+        buf_.push_back('[');
+        bool first = true;
+        for (const auto& e : v) {
+          if (!first) {
+            buf_.push_back(',');
+          }
+          first = false;
+          value(e);
+        }
+        buf_.push_back(']');
+        return;
+      }
+      case nlohmann::json::value_t::string: {
+        const auto& s = v.get_ref<const std::string&>();
+        if (plain(s)) {
+          quoted(s);
+        } else {
+          ser_.dump(v, false, false, 0);
+        }
+        return;
+      }
+      case nlohmann::json::value_t::number_unsigned:
+        num(v.get<std::uint64_t>());
+        return;
+      case nlohmann::json::value_t::number_integer:
+        inum(v.get<std::int64_t>());
+        return;
+      case nlohmann::json::value_t::boolean:
+        boolean(v.get<bool>());
+        return;
+      case nlohmann::json::value_t::null:
+        null();
+        return;
+      default:
+        ser_.dump(v, false, false, 0);
+        return;
+    }
+  }
+  // Printable ASCII without quote or backslash: nlohmann writes it unchanged.
+  static bool plain(std::string_view s) {
+    for (const char ch : s) {
+      const auto u = static_cast<unsigned char>(ch);
+      if (u < 0x20 || u >= 0x7F || ch == '"' || ch == '\\') {
+        return false;
+      }
+    }
+    return true;
+  }
+  void quoted(std::string_view s) {
+    buf_.push_back('"');
+    buf_.append(s);
+    buf_.push_back('"');
+  }
+  void str(std::string_view s) {
+    if (plain(s)) {
+      quoted(s);
+    } else {
+      ser_.dump(model::Fields(std::string(s)), false, false, 0);
+    }
+  }
+  void num(std::uint64_t v) {
+    char tmp[24];
+    const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+    buf_.append(tmp, r.ptr);
+  }
+  void inum(std::int64_t v) {
+    char tmp[24];
+    const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+    buf_.append(tmp, r.ptr);
+  }
+  void dbl(double v) { ser_.dump(model::Fields(v), false, false, 0); }
+  void boolean(bool b) { buf_.append(b ? "true" : "false"); }
+  void null() { buf_.append("null"); }
+  void strOrNull(const std::string& s) {
+    if (s.empty()) {
+      null();
+    } else {
+      str(s);
+    }
+  }
+
+ private:
+  std::string& buf_;
+  nlohmann::detail::serializer<model::Fields> ser_;
+};
+
+void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
+  w.raw("{");
+  w.key("rule");
+  w.str(d.rule);
+  w.raw(",");
+  w.key("stage");
+  w.str(model::stageName(d.stage));
+  w.raw(",");
+  w.key("cause");
+  w.str(d.cause);
+  w.raw(",");
+  w.key("confidence");
+  w.str(d.confidence);
+  w.raw(",");
+  w.key("client_error");
+  w.value(d.client_error);
+  w.raw(",");
+  w.key("evidence");
+  w.value(d.evidence);
+  w.raw(",");
+  w.key("remediation");
+  w.value(d.remediation);
+  w.raw(",");
+  w.key("reference");
+  w.str(d.reference);
+  w.raw("}");
+}
+
+void writePair(LineWriter& w, const char* name, std::uint64_t to_server, std::uint64_t to_client) {
+  w.raw(",");
+  w.key(name);
+  w.raw("{");
+  w.key("to_server");
+  w.num(to_server);
+  w.raw(",");
+  w.key("to_client");
+  w.num(to_client);
+  w.raw("}");
+}
+
+// The first members: the only ones that depend on the output position (id, attempt).
+void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
+  LineWriter w(buf);
+  w.raw("{");
+  w.key("schema");
+  w.str(kConnectionSchema);
+  w.raw(",");
+  w.key("type");
+  w.str("connection");
+  w.raw(",");
+  w.key("id");
+  w.num(id);
+  w.raw(",");
+  w.key("attempt");
+  w.strOrNull(attempt);
+}
+
+// Everything after "attempt", from the comma before "transport" to the closing brace.
+void writeBody(std::string& buf, const model::Connection& c, bool redact) {
+  using model::Direction;
+  LineWriter w(buf);
+  w.raw(",");
+  w.key("transport");
+  w.str(c.transport);
+  for (const auto& [name, ep] : {std::pair<const char*, const model::Endpoint*>{"client", &c.client},
+                                 {"server", &c.server}}) {
+    w.raw(",");
+    w.key(name);
+    w.raw("{");
+    w.key("ip");
+    w.str(ep->ip);
+    w.raw(",");
+    w.key("port");
+    w.num(ep->port);
+    w.raw("}");
+  }
+  w.raw(",");
+  w.key("client_decided_by");
+  w.str(c.client_decided_by);
+  w.raw(",");
+  w.key("detected_by");
+  w.str(c.detected_by);
+  w.raw(",");
+  w.key("start");
+  w.dbl(std::stod(formatEpoch(c.start)));
+  w.raw(",");
+  w.key("end");
+  w.dbl(std::stod(formatEpoch(c.end)));
+  w.raw(",");
+  w.key("duration");
+  w.dbl(secondsBetween(c.start, c.end));
+  const auto& up = c.dir(Direction::ToServer);
+  const auto& down = c.dir(Direction::ToClient);
+  writePair(w, "packets", up.packets, down.packets);
+  writePair(w, "bytes", up.bytes, down.bytes);
+  writePair(w, "frame_bytes", up.frame_bytes, down.frame_bytes);
+  w.raw(",");
+  w.key("tcp");
+  w.raw("{");
+  w.key("end");
+  w.strOrNull(c.tcp_end);
+  w.raw(",");
+  w.key("syn_retries");
+  w.num(c.syn_retries);
+  w.raw(",");
+  w.key("unanswered_tail");
+  if (c.unanswered_tail_from) {
+    w.raw("{");
+    w.key("from");
+    w.str(*c.unanswered_tail_from == Direction::ToServer ? "client" : "server");
+    w.raw(",");
+    w.key("packets");
+    w.num(c.unanswered_tail_packets);
+    w.raw(",");
+    w.key("seconds");
+    w.dbl(c.unanswered_tail_seconds);
+    w.raw("}");
+  } else {
+    w.null();
+  }
+  for (auto d : {Direction::ToServer, Direction::ToClient}) {
+    const auto& k = c.dir(d);
+    w.raw(",");
+    w.key(model::directionName(d));
+    w.raw("{");
+    w.key("retransmissions");
+    w.num(k.retransmissions);
+    w.raw(",");
+    w.key("overlaps");
+    w.num(k.overlaps);
+    w.raw(",");
+    w.key("out_of_order");
+    w.num(k.out_of_order);
+    w.raw(",");
+    w.key("gap_bytes");
+    w.num(k.gap_bytes);
+    w.raw(",");
+    w.key("zero_windows");
+    w.num(k.zero_windows);
+    w.raw("}");
+  }
+  w.raw("}");
+  w.raw(",");
+  w.key("stage_reached");
+  if (c.stage_reached) {
+    w.str(model::stageName(*c.stage_reached));
+  } else {
+    w.null();
+  }
+  w.raw(",");
+  w.key("outcome");
+  w.strOrNull(c.outcome);
+  w.raw(",");
+  w.key("diagnosis");
+  if (c.diagnosis) {
+    writeDiagnosis(w, *c.diagnosis);
+  } else {
+    w.null();
+  }
+  w.raw(",");
+  w.key("observations");
+  w.raw("[");
+  for (std::size_t i = 0; i < c.observations.size(); ++i) {
+    if (i > 0) {
+      w.raw(",");
+    }
+    writeDiagnosis(w, c.observations[i]);
+  }
+  w.raw("]");
+  if (redact) {
+    model::Fields rdp = c.rdp;
+    model::Fields credssp = c.credssp;
+    redactObject(rdp);
+    redactObject(credssp);
+    w.raw(",");
+    w.key("rdp");
+    w.value(rdp);
+    w.raw(",");
+    w.key("tls");
+    w.value(c.tls);
+    w.raw(",");
+    w.key("credssp");
+    w.value(credssp);
+  } else {
+    w.raw(",");
+    w.key("rdp");
+    w.value(c.rdp);
+    w.raw(",");
+    w.key("tls");
+    w.value(c.tls);
+    w.raw(",");
+    w.key("credssp");
+    w.value(c.credssp);
+  }
+  if (c.transport == "udp") {
+    w.raw(",");
+    w.key("udp");
+    w.value(c.udp);
+  }
+  w.raw(",");
+  w.key("notes");
+  w.raw("[");
+  for (std::size_t i = 0; i < c.notes.size(); ++i) {
+    if (i > 0) {
+      w.raw(",");
+    }
+    w.str(sanitizeUtf8(c.notes[i]));
+  }
+  w.raw("]");
+  w.raw(",");
+  w.key("events_suppressed");
+  w.num(c.events_suppressed);
+  w.raw(",");
+  w.key("events");
+  w.raw("[");
+  bool first = true;
+  for (const auto& ev : c.events) {
+    if (!first) {
+      w.raw(",");
+    }
+    first = false;
+    w.raw("{");
+    w.key("frame");
+    w.num(ev.frame);
+    w.raw(",");
+    w.key("t");
+    w.dbl(std::stod(formatEpoch(Timestamp{ev.ts.ns - c.start.ns})));
+    w.raw(",");
+    w.key("dir");
+    w.str(model::directionName(ev.dir));
+    w.raw(",");
+    w.key("kind");
+    w.str(ev.kind);
+    w.raw(",");
+    w.key("stage");
+    if (ev.stage) {
+      w.str(model::stageName(*ev.stage));
+    } else {
+      w.null();
+    }
+    w.raw(",");
+    w.key("decrypted");
+    w.boolean(ev.decrypted);
+    w.raw(",");
+    w.key("summary");
+    w.str(sanitizeUtf8(redact ? detail::eventText(ev, true) : ev.summary));
+    w.raw(",");
+    w.key("fields");
+    if (redact) {
+      w.value(detail::displayFields(ev, true));
+    } else {
+      w.value(ev.fields);
+    }
+    w.raw("}");
+  }
+  w.raw("]");
+  w.raw("}");
+}
+
+void writeConnection(std::string& buf, const model::Connection& c, bool redact) {
+  writeHead(buf, c.id, c.attempt);
+  writeBody(buf, c, redact);
+}
+
+}  // namespace
+
+std::string connectionJsonTail(const model::Connection& conn, bool redact) {
+  std::string tail;
+  writeBody(tail, conn, redact);
+  return tail;
+}
+
+void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
+                       std::string_view tail) {
+  thread_local std::string head;
+  head.clear();
+  writeHead(head, id, attempt);
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  out.write(tail.data(), static_cast<std::streamsize>(tail.size()));
+  out.put('\n');
+}
+
 void writeJsonLine(std::ostream& out, const model::Connection& conn, bool redact) {
-  out << connectionToJson(conn, redact).dump(-1, ' ', false,
-                                             nlohmann::json::error_handler_t::replace)
-      << '\n';
+  thread_local std::string buf;
+  buf.clear();
+  writeConnection(buf, conn, redact);
+  buf.push_back('\n');
+  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+  if (buf.capacity() > (1U << 22)) {
+    buf.clear();
+    buf.shrink_to_fit();
+  }
 }
 
 void writeJsonSummary(std::ostream& out, const Summary& summary) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <ostream>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/connection.h"
@@ -20,6 +22,12 @@ model::Fields summaryToJson(const Summary& summary);
 
 // One line per connection.
 void writeJsonLine(std::ostream& out, const model::Connection& conn, bool redact);
+// Streaming: the connection's line without its first members (schema, type, id, attempt), built
+// before the id and attempt are known; writeJsonLineTail() writes the whole line, byte for byte
+// what writeJsonLine() writes for the connection with that id and attempt.
+std::string connectionJsonTail(const model::Connection& conn, bool redact);
+void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
+                       std::string_view tail);
 void writeJsonSummary(std::ostream& out, const Summary& summary);
 
 }  // namespace rdpscope::output

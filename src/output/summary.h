@@ -38,6 +38,15 @@ struct Summary {
   // Counts connections by outcome, failure stage and cause, anomalies, and sets
   // capture_start / capture_end from the connections when the CLI did not.
   void tally(const std::vector<model::Connection>& conns);
+
+  // The same counts built incrementally (streaming output): add() every connection, then
+  // finishTally() once; the result equals tally() over the same connections.
+  void add(const model::Connection& c);
+  void finishTally();
+
+ private:
+  std::optional<Timestamp> first_conn_start_;
+  std::optional<Timestamp> last_conn_end_;
 };
 
 }  // namespace rdpscope::output

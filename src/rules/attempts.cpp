@@ -67,32 +67,52 @@ std::string stageOf(const model::Connection& c) {
   return c.stage_reached ? std::string(model::stageName(*c.stage_reached)) : "tcp";
 }
 
-std::string story(const std::vector<const model::Connection*>& cs) {
-  const model::Connection& last = *cs.back();
-  const std::size_t n = cs.size();
-  auto ruleOf = [](const model::Connection* c) {
-    return c->diagnosis ? c->diagnosis->rule : std::string("no diagnosis");
-  };
+std::string ruleOf(const model::Connection& c) {
+  return c.diagnosis ? c.diagnosis->rule : std::string("no diagnosis");
+}
+
+}  // namespace
+
+void AttemptGrouper::Story::add(const model::Connection& c) {
+  const std::string rule = ruleOf(c);
+  if (n == 0) {
+    client_ip = c.client.ip;
+    server_ip = c.server.ip;
+    first_rule = rule;
+    first_outcome = c.outcome;
+    first_stage = stageOf(c);
+    first_neg_failure = negFailure(c);
+  } else {
+    redirected_before_last = redirected_before_last || last_redirected;
+    same = same && rule == first_rule && c.outcome == first_outcome;
+  }
+  last_rule = rule;
+  last_outcome = c.outcome;
+  last_stage = stageOf(c);
+  last_selected = selected(c);
+  last_redirected = wasRedirected(c);
+  ++n;
+}
+
+std::string AttemptGrouper::Story::text() const {
   if (n == 1) {
-    if (last.outcome == "success") {
+    if (last_outcome == "success") {
       return "one connection, reached the active session";
     }
-    if (last.outcome == "incomplete") {
-      return "one connection, still in " + stageOf(last) + " when the capture ended";
+    if (last_outcome == "incomplete") {
+      return "one connection, still in " + last_stage + " when the capture ended";
     }
-    return "one connection, failed at " + stageOf(last) + " (" + ruleOf(&last) + ")";
+    return "one connection, failed at " + last_stage + " (" + last_rule + ")";
   }
   const std::string count = std::to_string(n) + " connections: ";
-  for (std::size_t i = 0; i + 1 < n; ++i) {
-    if (wasRedirected(*cs[i])) {
-      return count + "the server redirected the client and the redirected connection " +
-             (last.outcome == "success" ? "succeeded"
-                                        : "failed at " + stageOf(last) + " (" + ruleOf(&last) + ")");
-    }
+  if (redirected_before_last) {
+    return count + "the server redirected the client and the redirected connection " +
+           (last_outcome == "success" ? "succeeded"
+                                      : "failed at " + last_stage + " (" + last_rule + ")");
   }
-  const std::string first_fail = negFailure(*cs.front());
-  if (last.outcome == "success") {
-    const std::string sel = selected(last);
+  const std::string& first_fail = first_neg_failure;
+  if (last_outcome == "success") {
+    const std::string& sel = last_selected;
     if (!first_fail.empty()) {
       if (sel == "PROTOCOL_RDP") {
         return count + "the client fell back from TLS to standard RDP security after " +
@@ -102,28 +122,136 @@ std::string story(const std::vector<const model::Connection*>& cs) {
              " and succeeded with " + protoLabel(sel);
     }
     return count + "succeeded after " + std::to_string(n - 1) + " failed connection" +
-           (n - 1 == 1 ? "" : "s") + " (first: " + ruleOf(cs.front()) + ")";
-  }
-  bool same = true;
-  for (const auto* c : cs) {
-    same = same && ruleOf(c) == ruleOf(cs.front()) && c->outcome == cs.front()->outcome;
+           (n - 1 == 1 ? "" : "s") + " (first: " + first_rule + ")";
   }
   if (same) {
     const std::string times = n == 2 ? "twice" : std::to_string(n) + " times";
-    std::string stage = stageOf(*cs.front());
+    std::string stage = first_stage;
     if (stage == "nla") {
       stage = "NLA";
     }
-    return count + "the same " + stage + " failure " + times + " (" + ruleOf(cs.front()) + ")";
+    return count + "the same " + stage + " failure " + times + " (" + first_rule + ")";
   }
   if (!first_fail.empty()) {
     return count + "the client retried after " + first_fail + " and failed again at " +
-           stageOf(last) + " (" + ruleOf(&last) + ")";
+           last_stage + " (" + last_rule + ")";
   }
-  return count + "all failed; the last at " + stageOf(last) + " (" + ruleOf(&last) + ")";
+  return count + "all failed; the last at " + last_stage + " (" + last_rule + ")";
 }
 
-}  // namespace
+void AttemptGrouper::ref(std::uint64_t a) { ++attempts_[a].refs; }
+
+void AttemptGrouper::unref(std::uint64_t a) {
+  auto it = attempts_.find(a);
+  if (it == attempts_.end()) {
+    return;
+  }
+  if (it->second.refs > 0) {
+    --it->second.refs;
+  }
+  if (it->second.refs == 0 && it->second.story.n <= 1) {
+    attempts_.erase(it);  // can no longer grow, and a one-connection attempt has no line
+  }
+}
+
+void AttemptGrouper::set(std::unordered_map<std::string, Ref>& m, const std::string& key, Ref r) {
+  auto [it, inserted] = m.try_emplace(key, r);
+  if (inserted) {
+    ref(r.attempt);
+    return;
+  }
+  if (it->second.attempt != r.attempt) {
+    ref(r.attempt);
+    const std::uint64_t old = it->second.attempt;
+    it->second = r;
+    unref(old);
+  } else {
+    it->second = r;
+  }
+}
+
+// Drops map entries no later connection can match: connections come in start order, so once
+// `now` is past an entry's end by more than its window, every later start is too.
+void AttemptGrouper::sweep(Timestamp now) {
+  auto drop = [&](std::unordered_map<std::string, Ref>& m, double window) {
+    for (auto it = m.begin(); it != m.end();) {
+      if (secondsBetween(it->second.end, now) > window) {
+        const std::uint64_t a = it->second.attempt;
+        it = m.erase(it);
+        unref(a);
+      } else {
+        ++it;
+      }
+    }
+  };
+  drop(by_pair_, kAttemptGapSeconds);
+  drop(redirected_by_client_, kRedirectGapSeconds);
+  drop(by_correlation_, kCorrelationGapSeconds);
+}
+
+void AttemptGrouper::add(model::Connection& c) {
+  const std::size_t live = by_pair_.size() + redirected_by_client_.size() + by_correlation_.size();
+  if (++adds_since_sweep_ >= std::max<std::size_t>(1024, live)) {
+    adds_since_sweep_ = 0;
+    sweep(c.start);
+  }
+  std::string token;
+  std::string correlation;
+  requestKeys(c, token, correlation);
+  std::string pair;
+  pair.reserve(c.client.ip.size() + c.server.ip.size() + 12);
+  pair.append(c.client.ip).append("|").append(c.server.ip).append("|")
+      .append(std::to_string(c.server.port)).append("|").append(c.transport);
+  std::uint64_t attempt = 0;
+  if (!correlation.empty()) {
+    if (auto it = by_correlation_.find(correlation); it != by_correlation_.end() &&
+        secondsBetween(it->second.end, c.start) <= kCorrelationGapSeconds) {
+      attempt = it->second.attempt;
+    }
+  }
+  if (attempt == 0 && !token.empty()) {
+    if (auto it = redirected_by_client_.find(c.client.ip);
+        it != redirected_by_client_.end() &&
+        secondsBetween(it->second.end, c.start) <= kRedirectGapSeconds) {
+      attempt = it->second.attempt;
+    }
+  }
+  auto pit = by_pair_.find(pair);
+  if (attempt == 0) {
+    if (pit != by_pair_.end() && secondsBetween(pit->second.end, c.start) <= kAttemptGapSeconds) {
+      attempt = pit->second.attempt;
+    }
+  }
+  if (attempt == 0) {
+    attempt = next_++;
+  }
+  c.attempt = "A" + std::to_string(attempt);
+  // Hold a reference while updating the maps, so the record survives the unref of an old entry.
+  ref(attempt);
+  attempts_[attempt].story.add(c);
+  const Timestamp pair_end = pit != by_pair_.end() ? std::max(pit->second.end, c.end) : c.end;
+  set(by_pair_, pair, Ref{attempt, pair_end});
+  if (!correlation.empty()) {
+    auto cit = by_correlation_.find(correlation);
+    set(by_correlation_, correlation,
+        Ref{attempt, cit != by_correlation_.end() ? std::max(cit->second.end, c.end) : c.end});
+  }
+  if (wasRedirected(c)) {
+    set(redirected_by_client_, c.client.ip, Ref{attempt, c.end});
+  }
+  unref(attempt);
+}
+
+std::vector<AttemptGrouper::Line> AttemptGrouper::lines() const {
+  std::vector<Line> out;
+  for (const auto& [id, a] : attempts_) {
+    if (a.story.n > 1) {
+      out.push_back(Line{"A" + std::to_string(id), a.story.n, a.story.client_ip,
+                         a.story.server_ip, a.story.last_outcome, a.story.text()});
+    }
+  }
+  return out;
+}
 
 void groupAttempts(std::vector<model::Connection>& conns) {
   std::vector<std::size_t> order(conns.size());
@@ -131,53 +259,9 @@ void groupAttempts(std::vector<model::Connection>& conns) {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return conns[a].start < conns[b].start;
   });
-  struct Open {
-    std::string attempt;
-    Timestamp end;
-  };
-  std::map<std::string, Open> by_pair;           // client ip|server ip|port -> last attempt
-  std::map<std::string, Open> redirected_by_client;  // client ip -> attempt of a redirected conn
-  std::map<std::string, std::string> by_correlation;
-  int next = 1;
+  AttemptGrouper grouper;
   for (std::size_t idx : order) {
-    model::Connection& c = conns[idx];
-    std::string token;
-    std::string correlation;
-    requestKeys(c, token, correlation);
-    const std::string pair =
-        c.client.ip + "|" + c.server.ip + "|" + std::to_string(c.server.port) + "|" + c.transport;
-    std::string attempt;
-    if (!correlation.empty()) {
-      if (auto it = by_correlation.find(correlation); it != by_correlation.end()) {
-        attempt = it->second;
-      }
-    }
-    if (attempt.empty() && !token.empty()) {
-      if (auto it = redirected_by_client.find(c.client.ip);
-          it != redirected_by_client.end() &&
-          secondsBetween(it->second.end, c.start) <= kRedirectGapSeconds) {
-        attempt = it->second.attempt;
-      }
-    }
-    if (attempt.empty()) {
-      if (auto it = by_pair.find(pair);
-          it != by_pair.end() && secondsBetween(it->second.end, c.start) <= kAttemptGapSeconds) {
-        attempt = it->second.attempt;
-      }
-    }
-    if (attempt.empty()) {
-      attempt = "A" + std::to_string(next++);
-    }
-    c.attempt = attempt;
-    Open& o = by_pair[pair];
-    o.attempt = attempt;
-    o.end = std::max(o.end, c.end);
-    if (!correlation.empty()) {
-      by_correlation[correlation] = attempt;
-    }
-    if (wasRedirected(c)) {
-      redirected_by_client[c.client.ip] = Open{attempt, c.end};
-    }
+    grouper.add(conns[idx]);
   }
   // Renumber in output order so ids read A1, A2, ... from the top.
   std::map<std::string, std::string> renumber;
@@ -210,15 +294,17 @@ std::vector<AttemptSummary> summarizeAttempts(const std::vector<model::Connectio
     std::stable_sort(cs.begin(), cs.end(), [](const model::Connection* a, const model::Connection* b) {
       return a->start < b->start;
     });
+    AttemptGrouper::Story st;
     AttemptSummary s;
     s.id = id;
     for (const auto* c : cs) {
       s.connections.push_back(c->id);
+      st.add(*c);
     }
     s.client_ip = cs.front()->client.ip;
     s.server_ip = cs.front()->server.ip;
     s.outcome = cs.back()->outcome;
-    s.story = story(cs);
+    s.story = st.text();
     out.push_back(std::move(s));
   }
   return out;
