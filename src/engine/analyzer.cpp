@@ -199,16 +199,16 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
   conn.end = raw.ts;
   conn.first_frame = raw.frame;
 
-  DissectorPtr dissector;
+  Session::DissectorFactory dissector = nullptr;
   if (p.transport == Transport::Tcp) {
-    dissector = rdp::makeRdpConnectionDissector();
+    dissector = &rdp::makeRdpConnectionDissector;
     for (auto& r : flow->reasm) {
       r = std::make_unique<stream::TcpReassembler>(limits::kMaxOutOfOrderBytesPerDirection,
                                                    limits::kMaxOutOfOrderSegmentsPerDirection);
     }
   }
   flow->session = std::make_unique<Session>(
-      std::move(conn), std::move(dissector),
+      std::move(conn), Session::LazyDissector{dissector},
       SessionConfig{options_.keys, options_.redact_identities});
   Flow* raw_flow = flow.get();
   lru_.push_back(raw_flow);

@@ -20,6 +20,20 @@ Session::Session(model::Connection connection, DissectorPtr dissector, SessionCo
   }
 }
 
+Session::Session(model::Connection connection, LazyDissector lazy, SessionConfig config)
+    : connection_(std::move(connection)), make_dissector_(lazy.make), config_(config) {}
+
+StreamPipeline* Session::pipeline() {
+  if (!pipeline_ && make_dissector_ != nullptr) {
+    dissector_ = make_dissector_();
+    make_dissector_ = nullptr;
+    if (dissector_) {
+      pipeline_ = std::make_unique<StreamPipeline>(*dissector_);
+    }
+  }
+  return pipeline_.get();
+}
+
 void Session::stamp(model::Event& event) const {
   if (event.frame == 0) {
     event.frame = current_frame_;
@@ -105,8 +119,8 @@ void Session::emitTcp(std::string kind, std::string summary, model::Fields field
 }
 
 void Session::deliver(Direction dir, ByteView data) {
-  if (pipeline_) {
-    pipeline_->deliver(dir, data, *this);
+  if (StreamPipeline* p = pipeline()) {
+    p->deliver(dir, data, *this);
   }
 }
 
@@ -121,14 +135,15 @@ void Session::gap(Direction dir, std::uint64_t missing, const char* reason) {
   ev.fields = std::move(f);
   stamp(ev);
   push(std::move(ev));
-  if (pipeline_) {
-    pipeline_->gap(dir, missing, *this);
+  if (StreamPipeline* p = pipeline()) {
+    p->gap(dir, missing, *this);
   }
 }
 
 void Session::end(Direction dir, EndReason why) {
-  if (pipeline_) {
-    pipeline_->end(dir, why, *this);
+  // Made here too if nothing came before: the dissector's onEnd() sees every connection.
+  if (StreamPipeline* p = pipeline()) {
+    p->end(dir, why, *this);
   }
 }
 

@@ -18,6 +18,13 @@ struct SessionConfig {
 class Session final : public DissectContext {
  public:
   Session(model::Connection connection, DissectorPtr dissector, SessionConfig config);
+  // The dissector chain is made by `make` only when the first bytes, gap or end arrive: a flow
+  // that never carries payload (SYN floods, port scans) costs no dissector (issue 8).
+  using DissectorFactory = DissectorPtr (*)();
+  struct LazyDissector {
+    DissectorFactory make = nullptr;
+  };
+  Session(model::Connection connection, LazyDissector lazy, SessionConfig config);
 
   // Where the next events come from: set by the flow engine before delivering bytes.
   void setCurrent(std::uint64_t frame, Timestamp ts, Direction dir) {
@@ -49,10 +56,12 @@ class Session final : public DissectContext {
 
  private:
   void stamp(model::Event& event) const;
+  StreamPipeline* pipeline();
   void push(model::Event event);
 
   model::Connection connection_;
   DissectorPtr dissector_;
+  DissectorFactory make_dissector_ = nullptr;
   std::unique_ptr<StreamPipeline> pipeline_;
   SessionConfig config_;
   std::uint64_t current_frame_ = 0;

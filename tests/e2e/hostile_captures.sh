@@ -7,7 +7,7 @@
 # caps below; JSON output parses; connections analysed before the damage are still output; every
 # connection of a corrupted-PDU file carries an anomaly (or, at least, a diagnosis).
 # The two big cases run by default (HOSTILE_BIG=0 skips them): the JSON output streams (issue 8),
-# so the SYN flood is bounded by the flow table (--max-flows, 200,000 open), ~480 MB and ~25 s.
+# so the SYN flood is bounded by the flow table (--max-flows, 200,000 open), ~420 MB and ~25 s.
 # Caps (documented in docs/robustness.md):
 CAP_SMALL_SECS=10        # any committed hostile file
 CAP_SMALL_RSS_KB=262144  # 256 MiB
