@@ -481,6 +481,8 @@ int runAnalysis(CliOptions& o) {
   std::signal(SIGTERM, onSignal);
 
   ProgressBar progress(o.progress && !live);
+  const bool live_status_tty = live && o.progress && isatty(STDERR_FILENO);
+  auto last_status = std::chrono::steady_clock::now();
   const auto started = std::chrono::steady_clock::now();
   capture::RawPacket pkt;
   std::size_t printed = 0;
@@ -506,8 +508,26 @@ int runAnalysis(CliOptions& o) {
                                                           started).count() >= o.duration) {
         break;
       }
+      // A one-line status every few seconds on a terminal (never into a redirected stderr).
+      if (live_status_tty) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_status >= std::chrono::seconds(5)) {
+          last_status = now;
+          const auto st = source->stats();
+          std::fprintf(stderr, "\rrdpscope live: %llu packets, %llu connections finished, %zu open, "
+                               "%llu dropped   ",
+                       static_cast<unsigned long long>(analyzer.stats().packets),
+                       static_cast<unsigned long long>(analyzer.stats().connections),
+                       analyzer.openFlows(),
+                       static_cast<unsigned long long>(st.dropped + st.if_dropped));
+          std::fflush(stderr);
+        }
+      }
       // Live: print each connection as soon as it is finished.
       for (; printed < conns.size(); ++printed) {
+        if (live_status_tty) {
+          std::fprintf(stderr, "\r%90s\r", "");
+        }
         auto& c = conns[printed];
         c.id = next_id++;
         if (o.format == "json") {
@@ -521,6 +541,9 @@ int runAnalysis(CliOptions& o) {
     }
   }
   progress.clear();
+  if (live_status_tty) {
+    std::fprintf(stderr, "\r%90s\r", "");
+  }
   const std::string read_error = source->error();
   finishing = true;
   analyzer.finish();
