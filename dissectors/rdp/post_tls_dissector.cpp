@@ -9,7 +9,7 @@ namespace rdpscope::rdp {
 using engine::Progress;
 
 Progress PostTlsDissector::onData(const engine::StreamData& in, engine::DissectContext& ctx) {
-  DecryptedContext dctx(ctx, in.dir);
+  DirectionContext dctx(ctx, in.dir);
   if (in.data.empty()) {
     return Progress::needMore(0, 1);
   }
@@ -44,7 +44,7 @@ Progress PostTlsDissector::onData(const engine::StreamData& in, engine::DissectC
 
 void PostTlsDissector::onEnd(Direction dir, engine::EndReason why, engine::DissectContext& ctx) {
   if (credssp_) {
-    DecryptedContext dctx(ctx, dir);
+    DirectionContext dctx(ctx, dir);
     credssp_->onEnd(dir, why, dctx);
   }
 }

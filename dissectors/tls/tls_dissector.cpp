@@ -12,6 +12,7 @@
 
 #include "core/code_names.h"
 #include "core/limits.h"
+#include "engine/forwarding_context.h"
 #include "engine/keystore.h"
 #include "tls/tls_crypto.h"
 #include "tls/tls_handshake.h"
@@ -44,9 +45,9 @@ std::size_t idx(Direction d) { return static_cast<std::size_t>(d); }
 const char* sideName(Direction d) { return d == Direction::ToServer ? "client" : "server"; }
 
 // Marks every event of the plaintext consumer as decrypted (seen only thanks to the key log).
-class DecryptedContext final : public DissectContext {
+class DecryptedContext final : public engine::ForwardingContext {
  public:
-  explicit DecryptedContext(DissectContext& inner) : inner_(inner) {}
+  explicit DecryptedContext(DissectContext& inner) : ForwardingContext(inner) {}
   void emit(Event event) override {
     event.decrypted = true;
     inner_.emit(std::move(event));
@@ -55,7 +56,6 @@ class DecryptedContext final : public DissectContext {
     event.decrypted = true;
     inner_.emitBulk(std::move(event));
   }
-  bool wantsBulkEvent() const override { return inner_.wantsBulkEvent(); }
   void emitBulkStub(const engine::BulkStub& stub) override {
     engine::BulkStub copy = stub;
     copy.decrypted = true;
@@ -65,14 +65,6 @@ class DecryptedContext final : public DissectContext {
                std::string detail) override {
     inner_.anomaly(id, dir, stream_offset, "in decrypted TLS stream: " + detail);
   }
-  model::Connection& connection() override { return inner_.connection(); }
-  const engine::KeyStore* keys() const override { return inner_.keys(); }
-  bool redactIdentities() const override { return inner_.redactIdentities(); }
-  std::uint64_t currentFrame() const override { return inner_.currentFrame(); }
-  Timestamp currentTime() const override { return inner_.currentTime(); }
-
- private:
-  DissectContext& inner_;
 };
 
 // tls.application_data, built from its stub only when the engine keeps the event

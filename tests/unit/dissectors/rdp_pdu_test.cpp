@@ -178,7 +178,10 @@ TEST(RdpPdu, EarlyUserAuthorizationResultAfterCredssp) {
   const auto* e = ctx.find("rdp.early_user_auth_result");
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->fields["result"], "ACCESS_DENIED");
-  EXPECT_TRUE(e->decrypted);
+  // Fed to PostTlsDissector directly (no TLS layer): the direction is stamped here; the
+  // `decrypted` mark is the TLS dissector's (tested on the lab captures with key logs).
+  EXPECT_EQ(e->dir, model::Direction::ToClient);
+  EXPECT_FALSE(e->decrypted);
   EXPECT_EQ(e->stage, model::Stage::EarlyAuth);
   EXPECT_EQ(ctx.conn.credssp["early_user_auth"], "ACCESS_DENIED");
 }
