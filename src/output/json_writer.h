@@ -15,9 +15,6 @@ namespace rdpscope::output {
 inline constexpr const char* kConnectionSchema = "rdpscope.connection/1";
 inline constexpr const char* kSummarySchema = "rdpscope.summary/1";
 
-// The connection as the JSON contract's object. With `redact`, identity values (user, domain,
-// workstation, cookie, client name) are replaced by "[redacted]".
-model::Fields connectionToJson(const model::Connection& conn, bool redact);
 model::Fields summaryToJson(const Summary& summary);
 
 // One line per connection.

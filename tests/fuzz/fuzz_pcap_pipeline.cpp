@@ -2,6 +2,7 @@
 // (capture::openFiles), link/IP/TCP decoding, flow table and TCP reassembly, every dissector
 // (engine::Analyzer), diagnosis (rules::diagnose with the built-in rules) and JSON output.
 // The input is written to a memfd and opened through /proc/self/fd/N, as a file would be.
+#include <sstream>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -55,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ao.max_buffered_bytes = 256 * 1024;
       engine::Analyzer analyzer(ao, [&](model::Connection&& c) {
         rules::diagnose(c, rules_set);
-        (void)output::connectionToJson(c, false).dump();
+        std::ostringstream line;
+        output::writeJsonLine(line, c, false);
       });
       capture::RawPacket pkt;
       for (int i = 0; i < 100000 && opened.source->next(pkt); ++i) {
