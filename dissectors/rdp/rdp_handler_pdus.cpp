@@ -60,6 +60,7 @@ constexpr std::uint32_t kStatusValidClient = 0x00000007;
 
 // [MS-RDPBCGR] 2.2.1.11.1.1 INFO_UNICODE.
 constexpr std::uint32_t kInfoUnicode = 0x00000010;
+constexpr std::uint32_t kInfoCompression = 0x00000080;  // INFO_COMPRESSION
 
 const char* licenseKind(std::uint8_t type) {
   switch (type) {
@@ -261,8 +262,14 @@ bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
     RDPSCOPE_TRY(const std::string dir, infoString(r, cb_dir, unicode, "rdp.client_info.working_dir"));
     auto& f = ev.fields;
     f["code_page"] = code_page;
-    f["flags"] = bitNames(clientInfoFlags(), flags);
+    // [MS-RDPBCGR] 2.2.1.11.1.1: bits 9-12 (CompressionTypeMask 0x1E00) are not flags but the
+    // highest bulk compression type the client supports (0 = 8K, 1 = 64K, 2 = RDP 6.0, 3 = 6.1).
+    constexpr std::uint32_t kCompressionTypeMask = 0x00001E00;
+    f["flags"] = bitNames(clientInfoFlags(), flags & ~kCompressionTypeMask);
     f["flags_value"] = flags;
+    if ((flags & kInfoCompression) != 0) {
+      f["compression_type"] = (flags & kCompressionTypeMask) >> 9;
+    }
     f["domain"] = redact ? "<redacted>" : cleanString(domain);
     f["user"] = redact ? "<redacted>" : cleanString(user);
     f["password_present"] = cb_password > 0;
