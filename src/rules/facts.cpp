@@ -1196,6 +1196,35 @@ Facts reduceFacts(const Connection& conn) {
         }
       }
     }
+    if (frame == 0 && !records.empty() && conn.events_suppressed > 0) {
+      // The timeline keeps only the first and last bulk records; the TLS summary counts them
+      // all. Server records after the MCS point = all server records - those before it.
+      std::uint64_t before_records = 0;
+      std::uint64_t before_bytes = 0;
+      for (std::size_t i = 0; i < mcs_point_index && i < records.size(); ++i) {
+        if (records[i].dir == Direction::ToClient) {
+          before_records++;
+          before_bytes += records[i].bytes;
+        }
+      }
+      const auto total = [&](const char* key) -> std::uint64_t {
+        const auto& recs = conn.tls.is_object() ? conn.tls.value("records", model::Fields()) : model::Fields();
+        if (!recs.is_object() || !recs.contains("to_client") || !recs["to_client"].contains(key)) {
+          return 0;
+        }
+        const auto& v = recs["to_client"][key];
+        return v.is_number_integer() && v.get<std::int64_t>() > 0
+                   ? static_cast<std::uint64_t>(v.get<std::int64_t>())
+                   : 0;
+      };
+      const std::uint64_t all_records = total("count");
+      const std::uint64_t all_bytes = total("bytes");
+      if ((all_records > before_records &&
+           all_records - before_records >= kActiveMinServerRecords) ||
+          (all_bytes > before_bytes && all_bytes - before_bytes >= kActiveMinServerBytes)) {
+        frame = records.back().frame;
+      }
+    }
     if (frame != 0) {
       raise(Stage::Active, frame);
       active_inferred = true;

@@ -747,6 +747,25 @@ TEST(RulesFacts, Tls13TicketsBeforeFirstCredsspRecordAreIgnored) {
 // tickets, which merge with the CHALLENGE flight; the server's answer to AUTHENTICATE is an
 // encrypted alert (19-byte TLS 1.3 record, flagged alert_sized by the TLS dissector) and the
 // server closes: an alert answers nothing, so the AUTHENTICATE counts as unanswered.
+// Record shape of Zeek's rdp-to-ssl.pcap, second connection (mstsc, HYBRID, no keys): five
+// CredSSP flights, the MCS exchange, then hundreds of server records of which the timeline keeps
+// only the first and last few. Activation is inferred from the TLS summary's full counts.
+TEST(RulesFacts, ActiveInferredFromSummaryCountsWhenBulkEventsWereSuppressed) {
+  Builder b;
+  b.nla().appdata(C, 80).appdata(S, 336).appdata(C, 928).appdata(S, 336).appdata(C, 160)
+      .appdata(C, 464).appdata(S, 144).appdata(C, 48).appdata(S, 48);
+  b.tls({{"records", {{"to_server", {{"count", 95}, {"bytes", 13712}}},
+                      {"to_client", {{"count", 345}, {"bytes", 68192}}}}}});
+  Connection c = b.close("fin_client").done();
+  c.events_suppressed = 300;
+  const auto facts = rules::reduceFacts(c);
+  EXPECT_EQ(facts.str("stage.reached"), "active");
+  EXPECT_TRUE(facts.flag("active.inferred"));
+  // The same shape with only the kept records (no suppression) stays below the threshold.
+  c.events_suppressed = 0;
+  EXPECT_EQ(rules::reduceFacts(c).str("stage.reached"), "mcs_connect");
+}
+
 TEST(RulesFacts, WrongPasswordShapeWithoutKeys) {
   Builder b;
   b.nla().appdata(C, 110).appdata(S, 250).appdata(S, 250).appdata(S, 179).appdata(C, 450)
