@@ -592,7 +592,8 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
         return fail(pdu, insideFrame(info.error()), "Set Error Info PDU");
       }
       const std::string name = codeName(errorInfoCodes(), *info);
-      model::Event ev = simple("rdp.set_error_info", std::nullopt,
+      // Sent at any point of the sequence: it belongs to the stage the connection is in.
+      model::Event ev = simple("rdp.set_error_info", session_.furthest_stage,
                                "Set Error Info PDU: " + name + " (" +
                                    codeMeaning(errorInfoCodes(), *info) + ")");
       ev.fields["error_info"] = name;
