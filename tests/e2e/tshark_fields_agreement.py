@@ -36,6 +36,13 @@ MAP = {
     "rdp.errorCode": (["rdp.license_error"], "error_code_value", num),
     "rdp.stateTransition": (["rdp.license_error"], "state_transition_value", num),
     "tls.handshake.ciphersuite": (["tls.server_hello"], "cipher_value", num),
+    # Decrypted CredSSP / NTLM (issue 5).
+    "credssp.version": (["credssp.ts_request"], "version", num),
+    "ntlmssp.auth.username": (["ntlm.authenticate"], "user", str),
+    "ntlmssp.auth.hostname": (["ntlm.authenticate"], "workstation", str),
+    "ntlmssp.challenge.target_name": (["ntlm.challenge"], "target_name", str),
+    # Certificate subject/issuer common names (UTF8String CNs of the lab's certificates).
+    "x509sat.uTF8String": (["tls.certificate"], None, str),
 }
 # Fields whose meaning depends on the PDU: requested (CR) vs selected (CC) protocol.
 NEG = {"rdp.negReq.requestedProtocols": ("x224.connection_request", "requested_protocols_value"),
@@ -114,6 +121,13 @@ def main():
                               if e["kind"] == "x224.connection_request"]
                     want = [values[0].strip()[len("Cookie: msts="):]]
                     got = want if any(want[0] in t for t in tokens) else tokens
+                elif name == "x509sat.uTF8String":
+                    # Every CN tshark shows is a CN of a certificate rdpscope parsed.
+                    names = [x for e in evs if e["kind"] == "tls.certificate"
+                             for cert in e["fields"].get("certificates", [])
+                             for x in (cert.get("subject", ""), cert.get("issuer", ""))]
+                    want = values
+                    got = [v for v in values if any(f"CN={v}" in n for n in names)]
                 else:
                     kinds, key, conv = MAP[name]
                     got = [e["fields"].get(key) for e in evs if e["kind"] in kinds]
