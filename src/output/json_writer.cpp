@@ -1,5 +1,7 @@
 #include "output/json_writer.h"
 
+#include <optional>
+
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -173,6 +175,14 @@ class LineWriter {
       str(s);
     }
   }
+  // A stage name, or null when the event / connection has none.
+  void stageOrNull(const std::optional<model::Stage>& stage) {
+    if (stage) {
+      str(model::stageName(*stage));
+    } else {
+      null();
+    }
+  }
 
  private:
   std::string& buf_;
@@ -323,11 +333,7 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   w.raw("}");
   w.raw(",");
   w.key("stage_reached");
-  if (c.stage_reached) {
-    w.str(model::stageName(*c.stage_reached));
-  } else {
-    w.null();
-  }
+  w.stageOrNull(c.stage_reached);
   w.raw(",");
   w.key("outcome");
   w.strOrNull(c.outcome);
@@ -414,11 +420,7 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     w.str(ev.kind);
     w.raw(",");
     w.key("stage");
-    if (ev.stage) {
-      w.str(model::stageName(*ev.stage));
-    } else {
-      w.null();
-    }
+    w.stageOrNull(ev.stage);
     w.raw(",");
     w.key("decrypted");
     w.boolean(ev.decrypted);
