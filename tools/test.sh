@@ -35,7 +35,7 @@ if [[ "${RDPSCOPE_SKIP_SANITIZE:-0}" != "1" ]]; then
   for scenario in errinfo-denied-tls nla-wrong-password rdp-security-success; do
     keys=()
     [[ -f captures/$scenario/keys.log ]] && keys=(--keylog "captures/$scenario/keys.log")
-    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    valgrind -q --soname-synonyms=somalloc=*jemalloc* --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
       build/rdpscope analyze "captures/$scenario/capture.pcap" "${keys[@]}" \
       --format json --no-progress >/dev/null 2>/tmp/vg.$$ \
       || { cat /tmp/vg.$$; echo "valgrind: $scenario failed"; exit 1; }

@@ -2,20 +2,62 @@
 
 #include "rdp/decrypted_context.h"
 #include "rdp/tls_handoff.h"
+#include "tpkt/tpkt.h"
 #include "x224/x224.h"
 
 namespace rdpscope::rdp {
 
 using engine::Progress;
 
+namespace {
+
+// After a skipped record, the next delivery starts at a TLS record boundary. RDP stacks write
+// each PDU with its own TLS write, so a record usually starts a PDU; when it continues a PDU
+// whose start was skipped, its bytes are random. Accept the record as a new start only when
+// it splits into whole RDP frames that end exactly at its end, or starts a TPKT (whose
+// version 3, reserved 0 and length are a strict header) that continues into the next records.
+bool startsWithWholeFrames(ByteView data) {
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    auto frame = tpkt::nextFrame(data.subspan(pos), 0);
+    if (!frame) {
+      return false;
+    }
+    if (pos + frame->total_length > data.size()) {
+      return frame->kind == tpkt::FrameKind::Tpkt && data[pos + 1] == 0;  // reserved byte 0
+    }
+    pos += frame->total_length;
+  }
+  return pos == data.size() && pos > 0;
+}
+
+}  // namespace
+
+bool PostTlsDissector::needsEveryByte(Direction dir) const {
+  (void)dir;
+  return !handler_.session().active;
+}
+
+bool PostTlsDissector::onResync(Direction dir, engine::DissectContext& ctx) {
+  (void)ctx;
+  resyncing_[static_cast<std::size_t>(dir)] = true;
+  return true;
+}
+
 Progress PostTlsDissector::onData(const engine::StreamData& in, engine::DissectContext& ctx) {
   DirectionContext dctx(ctx, in.dir);
   if (in.data.empty()) {
     return Progress::needMore(0, 1);
   }
+  const auto d = static_cast<std::size_t>(in.dir);
+  if (resyncing_[d]) {
+    if (!startsWithWholeFrames(in.data)) {
+      return Progress::consumed(in.data.size());  // the rest of a PDU whose start was skipped
+    }
+    resyncing_[d] = false;
+  }
   const std::uint8_t b0 = in.data[0];
   const auto selected = handler_.session().selected_protocol.value_or(0);
-  const auto d = static_cast<std::size_t>(in.dir);
   if (b0 == 0x30) {  // DER SEQUENCE: TSRequest ([MS-CSSP] 2.2.1)
     if (!credssp_) {
       credssp_ = makeCredsspForRdp();

@@ -17,12 +17,18 @@ class PostTlsDissector final : public engine::Dissector {
   std::string_view name() const override { return "rdp-post-tls"; }
   engine::Progress onData(const engine::StreamData& in, engine::DissectContext& ctx) override;
   void onEnd(Direction dir, engine::EndReason why, engine::DissectContext& ctx) override;
+  // Past activation the handler only counts fast-path and channel data: large TLS records may
+  // then be left undecrypted (issue 8); after such a skip, onData() waits for a record that
+  // starts with whole RDP frames before it parses again.
+  bool needsEveryByte(Direction dir) const override;
+  bool onResync(Direction dir, engine::DissectContext& ctx) override;
 
  private:
   RdpHandler& handler_;
   engine::DissectorPtr credssp_;
   bool credssp_seen_[2] = {false, false};
   bool early_auth_done_ = false;
+  bool resyncing_[2] = {false, false};
 };
 
 }  // namespace rdpscope::rdp

@@ -104,37 +104,73 @@ bool looksLikeShareControl(ByteView b) {
 
 }  // namespace
 
-bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteReader r) {
-  if (channel_id == session_.io_channel) {
-    return onIoChannel(pdu, r);
-  }
-  // Virtual channels and the message channel: counted, not decoded.
-  std::string name;
-  for (std::size_t i = 0; i < session_.channel_ids.size(); ++i) {
-    if (session_.channel_ids[i] == channel_id && i < session_.channel_names.size()) {
-      name = session_.channel_names[i];
-    }
-  }
-  const bool message = session_.message_channel && *session_.message_channel == channel_id;
-  const bool user = session_.user_id && *session_.user_id == channel_id;
+namespace {
+
+// Bulk channel-data event, built only when the engine keeps it (engine::BulkStub):
+// value bits 0-31 = payload length, bits 32-47 = security header flags;
+// flags bits 0-15 = channel id, bit 16 = message channel, bit 17 = user channel,
+// bit 18 = a security header was read; text = the channel's name from the GCC channel list.
+constexpr std::uint32_t kStubMessageChannel = 1u << 16;
+constexpr std::uint32_t kStubUserChannel = 1u << 17;
+constexpr std::uint32_t kStubHasSecurityFlags = 1u << 18;
+
+model::Event makeChannelDataEvent(const engine::BulkStub& stub) {
+  const auto channel_id = static_cast<std::uint16_t>(stub.flags & 0xFFFF);
+  const bool message = (stub.flags & kStubMessageChannel) != 0;
+  const bool user = (stub.flags & kStubUserChannel) != 0;
+  const std::uint64_t length = stub.value & 0xFFFFFFFF;
+  const std::string& name = stub.text;
   model::Event ev = model::Event::make(
       "rdp.channel_data", std::nullopt,
       "channel " + std::to_string(channel_id) +
           (name.empty() ? (message ? " (message channel)" : user ? " (user channel)" : "")
                         : " (" + name + ")") +
-          ", " + std::to_string(r.remaining()) + " bytes");
-  ev.dir = pdu.dir;
+          ", " + std::to_string(length) + " bytes");
   ev.fields["channel_id"] = channel_id;
   ev.fields["channel"] = name.empty() ? (message ? "message" : user ? "user" : "unknown") : name;
-  ev.fields["length"] = r.remaining();
+  ev.fields["length"] = length;
+  if ((stub.flags & kStubHasSecurityFlags) != 0) {
+    const auto flags = static_cast<std::uint16_t>(stub.value >> 32);
+    ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
+    ev.fields["encrypted"] = (flags & kSecEncrypt) != 0;
+  }
+  return ev;
+}
+
+}  // namespace
+
+bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteReader r) {
+  if (channel_id == session_.io_channel) {
+    return onIoChannel(pdu, r);
+  }
+  // Virtual channels and the message channel: counted, not decoded.
+  engine::BulkStub stub;
+  stub.make = &makeChannelDataEvent;
+  stub.dir = pdu.dir;
+  for (std::size_t i = 0; i < session_.channel_ids.size(); ++i) {
+    if (session_.channel_ids[i] == channel_id && i < session_.channel_names.size()) {
+      stub.text = session_.channel_names[i];
+    }
+  }
+  const bool message = session_.message_channel && *session_.message_channel == channel_id;
+  const bool user = session_.user_id && *session_.user_id == channel_id;
+  stub.value = r.remaining();
+  stub.flags = std::uint32_t{channel_id} | (message ? kStubMessageChannel : 0u) |
+               (user ? kStubUserChannel : 0u);
   if (message || session_.standardEncryption()) {
     auto flags = r.rest().size() >= 2 ? r.u16le("rdp.sec.flags") : Result<std::uint16_t>(0);
     if (flags) {
-      ev.fields["security_flags"] = bitNames(securityHeaderFlags(), *flags);
-      ev.fields["encrypted"] = (*flags & kSecEncrypt) != 0;
+      stub.flags |= kStubHasSecurityFlags;
+      stub.value |= std::uint64_t{*flags} << 32;
     }
   }
-  pdu.ctx->emitBulk(std::move(ev));
+  if (pdu.ctx->wantsBulkEvent()) {
+    model::Event ev = makeChannelDataEvent(stub);
+    ev.dir = pdu.dir;
+    pdu.ctx->emitBulk(std::move(ev));
+  } else {
+    pdu.ctx->emitBulkStub(stub);
+  }
   return true;
 }
 

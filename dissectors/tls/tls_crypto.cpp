@@ -245,6 +245,17 @@ class CbcDecryptor final : public RecordDecryptor {
     return EVP_MAC_init(mac_ctx_.get(), mac_key.data(), mac_key.size(), params) == 1;
   }
 
+  void skip(ByteView fragment) override {
+    ++seq_;
+    constexpr std::size_t kBlock = 16;
+    if (!implicit_iv_) return;
+    // The next record's IV is this record's last ciphertext block (before an encrypt-then-MAC
+    // tag, RFC 7366 3).
+    ByteView enc = fragment;
+    if (etm_) enc = enc.size() >= suite_->mac_len ? enc.first(enc.size() - suite_->mac_len) : ByteView{};
+    if (enc.size() >= kBlock) std::memcpy(iv_.data(), enc.data() + enc.size() - kBlock, kBlock);
+  }
+
   DecryptStatus decrypt(std::uint8_t content_type, std::uint16_t record_version, ByteView fragment,
                         std::vector<std::uint8_t>& out, std::uint8_t& inner_type) override {
     const std::uint64_t seq = seq_++;

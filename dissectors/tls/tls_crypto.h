@@ -69,6 +69,14 @@ class RecordDecryptor {
   virtual DecryptStatus decrypt(std::uint8_t content_type, std::uint16_t record_version,
                                 ByteView fragment, std::vector<std::uint8_t>& out,
                                 std::uint8_t& inner_type) = 0;
+  // Passes over one record without decrypting it, keeping the state the next record needs:
+  // the sequence number (AEAD nonce / TLS 1.3 nonce, MAC input) and, for TLS 1.0 CBC, the IV
+  // chained from the record's last ciphertext block (RFC 2246 6.2.3.2). Nothing is checked:
+  // a skipped record's MAC is never verified.
+  virtual void skip(ByteView fragment) {
+    (void)fragment;
+    ++seq_;
+  }
   // TLS 1.3 KeyUpdate (RFC 8446 4.6.3): next traffic secret, new keys, sequence back to 0.
   virtual bool keyUpdate() { return false; }
   std::uint64_t sequence() const noexcept { return seq_; }

@@ -38,6 +38,15 @@ constexpr std::size_t kRecordHeader = 5;  // type(1) version(2) length(2), RFC 5
 constexpr std::size_t kHandshakeHeader = 4;  // msg_type(1) length(3), RFC 8446 4
 // Size of a TLS 1.3 encrypted alert: 2 alert bytes + 1 content type + 16-byte AEAD tag.
 constexpr std::size_t kTls13AlertRecordSize = 19;
+// With keys, application-data records of at least this size are counted, not decrypted, once
+// the consumer only counts what follows (an RDP session past activation; --decrypt-all turns
+// this off). Every PDU the diagnosis reads after activation is far smaller: Set Error Info
+// ([MS-RDPBCGR] 2.2.5.1.1, ~50 bytes with headers), Deactivate All (2.2.3.1), Disconnect
+// Provider Ultimatum (T.125, 9 bytes), Shutdown Request/Denied (2.2.2.2, 2.2.2.3), Save
+// Session Info with logon info version 2 (2.2.10.1.1.2: 576 bytes + names, < 1.3 KB), a
+// reactivation's Demand Active (2.2.1.13.1, ~0.5-1.5 KB), a TLS 1.3 KeyUpdate or
+// NewSessionTicket. Records this large carry graphics updates and virtual channel data.
+constexpr std::size_t kBulkRecordMin = 4096;
 // The transcript kept for the extended master secret (RSA key exchange only) is bounded.
 constexpr std::size_t kMaxTranscript = 256 * 1024;
 
@@ -68,13 +77,20 @@ class DecryptedContext final : public engine::ForwardingContext {
 };
 
 // tls.application_data, built from its stub only when the engine keeps the event
-// (engine::BulkStub: value = record length, flags bit 0 = TLS 1.3 alert-sized record).
+// (engine::BulkStub: value = record length, flags bit 0 = TLS 1.3 alert-sized record,
+// bit 1 = a bulk record left undecrypted although keys are known, kBulkRecordMin).
+constexpr std::uint32_t kStubAlertSized = 1u;
+constexpr std::uint32_t kStubBulkNotDecrypted = 2u;
+
 Event makeAppDataEvent(const engine::BulkStub& stub) {
   Event ev;
   ev.kind = "tls.application_data";
-  ev.summary = "application data, " + std::to_string(stub.value) + " bytes";
+  const bool bulk = (stub.flags & kStubBulkNotDecrypted) != 0;
+  ev.summary = "application data, " + std::to_string(stub.value) + " bytes" +
+               (bulk ? " (bulk session data: counted, not decrypted)" : "");
   ev.fields["length"] = stub.value;
-  if ((stub.flags & 1u) != 0) ev.fields["alert_sized"] = true;
+  if ((stub.flags & kStubAlertSized) != 0) ev.fields["alert_sized"] = true;
+  if (bulk) ev.fields["bulk_not_decrypted"] = true;
   return ev;
 }
 
@@ -171,7 +187,16 @@ class TlsDissector final : public engine::Dissector {
     std::size_t last_app_len = 0;
     bool cleartext = false;               // TPKT seen instead of TLS: bytes go to the consumer
     bool delivered_plaintext = false;     // decrypted bytes were handed to the consumer
+    std::uint64_t bulk_skipped = 0;       // records left undecrypted (kBulkRecordMin)
+    bool resync_due = false;              // the consumer must resynchronise before new bytes
   };
+
+  // Whether this application-data record may be counted without decrypting it: keys are
+  // known but the consumer only counts what follows (see kBulkRecordMin).
+  bool skipBulkRecord(Direction dir, std::size_t length, const DissectContext& ctx) const {
+    return length >= kBulkRecordMin && handshake_complete_ && ctx.keys() != nullptr &&
+           !ctx.keys()->decryptBulk() && !pipeline_.needsEveryByte(dir);
+  }
 
   DissectContext& decrypted_ctx(DissectContext& ctx) {
     if (!dctx_ || dctx_for_ != &ctx) {
@@ -197,8 +222,10 @@ class TlsDissector final : public engine::Dissector {
     Fields& t = ctx.connection().tls;
     Fields rec = Fields::object();
     for (Direction d : {Direction::ToServer, Direction::ToClient}) {
+      // bulk_skipped: records counted but left undecrypted although keys were known.
       rec[model::directionName(d)] = Fields{{"count", dirs_[idx(d)].app_count},
-                                            {"bytes", dirs_[idx(d)].app_bytes}};
+                                            {"bytes", dirs_[idx(d)].app_bytes},
+                                            {"bulk_skipped", dirs_[idx(d)].bulk_skipped}};
     }
     t["records"] = std::move(rec);
   }
@@ -282,7 +309,16 @@ class TlsDissector final : public engine::Dissector {
             markFinished(Direction::ToClient, ctx);
           }
         }
-        if (d.dec && !d.failed) return decryptRecord(dir, type, version, fragment, offset, ctx, !flight);
+        if (d.dec && !d.failed) {
+          if (!flight && skipBulkRecord(dir, fragment.size(), ctx)) {
+            d.dec->skip(fragment);
+            ++d.bulk_skipped;
+            d.resync_due = true;
+            countAppData(dir, fragment.size(), ctx, false, true);
+            return true;
+          }
+          return decryptRecord(dir, type, version, fragment, offset, ctx, !flight);
+        }
         if (flight) {
           emit(ctx, dir, "tls.encrypted_handshake",
                std::string("encrypted handshake record from ") + sideName(dir) + " (" +
@@ -300,7 +336,8 @@ class TlsDissector final : public engine::Dissector {
     }
   }
 
-  void countAppData(Direction dir, std::size_t length, DissectContext& ctx, bool decrypted) {
+  void countAppData(Direction dir, std::size_t length, DissectContext& ctx, bool decrypted,
+                    bool bulk_not_decrypted = false) {
     DirState& d = dirs_[idx(dir)];
     ++d.app_count;
     d.app_bytes += length;
@@ -308,7 +345,8 @@ class TlsDissector final : public engine::Dissector {
     engine::BulkStub stub;
     stub.make = &makeAppDataEvent;
     stub.value = length;
-    stub.flags = (tls13_ && !decrypted && length == kTls13AlertRecordSize) ? 1u : 0u;
+    stub.flags = (tls13_ && !decrypted && length == kTls13AlertRecordSize) ? kStubAlertSized : 0u;
+    if (bulk_not_decrypted) stub.flags |= kStubBulkNotDecrypted;
     stub.dir = dir;
     stub.decrypted = decrypted;
     if (ctx.wantsBulkEvent()) {
@@ -376,6 +414,10 @@ class TlsDissector final : public engine::Dissector {
         countAppData(dir, fragment.size(), ctx, true);  // also inside the flight (0.5-RTT data)
         if (!plain_.empty()) {
           d.delivered_plaintext = true;
+          if (d.resync_due) {
+            d.resync_due = false;
+            pipeline_.resync(dir, decrypted_ctx(ctx));
+          }
           pipeline_.deliver(dir, plain_, decrypted_ctx(ctx));
         }
         return true;

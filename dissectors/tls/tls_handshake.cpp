@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <string_view>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -136,14 +137,13 @@ std::string hex4(std::uint16_t v) {
   return buf;
 }
 
-std::string digestHex(const char* name, ByteView data) {
+// `md_alg` is fetched once per algorithm (sha256Hex, md5Hex): an OpenSSL 3 fetch per digest
+// costs more than hashing a ClientHello. Fetched algorithms are immutable and thread-safe.
+std::string digestHex(const EVP_MD* md_alg, ByteView data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_MD* md_alg = EVP_MD_fetch(nullptr, name, nullptr);
   if (md_alg == nullptr) return "";
-  const int ok = EVP_Digest(data.data(), data.size(), md, &len, md_alg, nullptr);
-  EVP_MD_free(md_alg);
-  if (ok != 1) return "";
+  if (EVP_Digest(data.data(), data.size(), md, &len, md_alg, nullptr) != 1) return "";
   return toHex(ByteView(md, len), len);
 }
 
@@ -259,7 +259,58 @@ Result<std::vector<ByteView>> parseCertificateList(ByteView body, bool tls13) {
   return out;
 }
 
+namespace {
+
+Result<CertInfo> decodeCertificate(ByteView der);
+
+// Servers present the same certificate to every client, so a capture of many connections
+// decodes the same DER again and again; OpenSSL 3's decoding (d2i, public-key decoder setup,
+// the self-signature check) costs ~0.1 ms each. A small per-thread cache keyed by the exact DER
+// bytes keeps the result; only the capture-time fields are recomputed per use.
+class CertificateCache {
+ public:
+  Result<CertInfo> lookupOrDecode(ByteView der) {
+    const std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].der == key) {
+        std::rotate(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i),
+                    entries_.begin() + static_cast<std::ptrdiff_t>(i) + 1);  // most recent first
+        return entries_.front().info;
+      }
+    }
+    auto decoded = decodeCertificate(der);
+    if (!decoded) return decoded;  // failures are cheap and rare: not cached
+    if (der.size() <= kMaxCachedDer) {
+      if (entries_.size() == kEntries) entries_.pop_back();
+      entries_.insert(entries_.begin(), Entry{std::string(key), *decoded});
+    }
+    return decoded;
+  }
+
+ private:
+  static constexpr std::size_t kEntries = 32;            // distinct server certificates kept
+  static constexpr std::size_t kMaxCachedDer = 16 * 1024;  // bounds the cache at ~0.5 MiB
+  struct Entry {
+    std::string der;
+    CertInfo info;
+  };
+  std::vector<Entry> entries_;  // most recently used first
+};
+
+}  // namespace
+
 Result<CertInfo> parseCertificate(ByteView der, std::int64_t now_epoch) {
+  thread_local CertificateCache cache;
+  auto info = cache.lookupOrDecode(der);
+  if (!info) return info;
+  info->expired = !info->not_after.empty() && now_epoch > info->not_after_epoch;
+  info->not_yet_valid = !info->not_before.empty() && now_epoch < info->not_before_epoch;
+  return info;
+}
+
+namespace {
+
+Result<CertInfo> decodeCertificate(ByteView der) {
   if (der.size() > 0x7FFFFFFF) return parseError(ErrorKind::LimitExceeded, 0, "tls.certificate.der");
   const unsigned char* p = der.data();
   std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -278,8 +329,6 @@ Result<CertInfo> parseCertificate(ByteView der, std::int64_t now_epoch) {
   }
   timeOf(X509_get0_notBefore(x.get()), info.not_before_epoch, info.not_before);
   timeOf(X509_get0_notAfter(x.get()), info.not_after_epoch, info.not_after);
-  info.expired = !info.not_after.empty() && now_epoch > info.not_after_epoch;
-  info.not_yet_valid = !info.not_before.empty() && now_epoch < info.not_before_epoch;
   info.self_signed = X509_self_signed(x.get(), 1) == 1;
   if (EVP_PKEY* key = X509_get0_pubkey(x.get())) {
     const char* type = nullptr;
@@ -331,6 +380,8 @@ Result<CertInfo> parseCertificate(ByteView der, std::int64_t now_epoch) {
   return info;
 }
 
+}  // namespace
+
 model::Fields certInfoToJson(const CertInfo& c) {
   model::Fields f = model::Fields::object();
   f["subject"] = c.subject;
@@ -351,8 +402,14 @@ model::Fields certInfoToJson(const CertInfo& c) {
   return f;
 }
 
-std::string sha256Hex(ByteView data) { return digestHex("SHA256", data); }
-std::string md5Hex(ByteView data) { return digestHex("MD5", data); }
+std::string sha256Hex(ByteView data) {
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return digestHex(sha256, data);
+}
+std::string md5Hex(ByteView data) {
+  static const EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return digestHex(md5, data);
+}
 
 std::string ja3String(const ClientHello& ch) {
   std::string s = std::to_string(ch.legacy_version) + ",";

@@ -55,6 +55,8 @@ struct BulkStub {
   model::Event (*make)(const BulkStub& stub) = nullptr;
   std::uint64_t value = 0;   // dissector-defined, e.g. the record length
   std::uint32_t flags = 0;   // dissector-defined
+  std::string text;          // dissector-defined short text, e.g. a channel name (no allocation
+                             // up to 15 characters)
   Direction dir = Direction::ToServer;
   bool decrypted = false;
 };
@@ -113,6 +115,20 @@ class Dissector {
   virtual void onGap(Direction dir, std::uint64_t missing, DissectContext& ctx) {
     (void)dir; (void)missing; (void)ctx;
   }
+  // False once the dissector would only count what `dir` carries next (an RDP session past
+  // activation: graphics and channel data). A layer below (TLS with keys) may then leave large
+  // records undecrypted and must call onResync() before it delivers bytes again.
+  virtual bool needsEveryByte(Direction dir) const {
+    (void)dir;
+    return true;
+  }
+  // Bytes of `dir` were left out on purpose (see needsEveryByte). The next delivery starts at a
+  // record boundary of the layer below, which need not be a PDU boundary. Return false to stop
+  // the direction instead (the default: a dissector that cannot find its framing again).
+  virtual bool onResync(Direction dir, DissectContext& ctx) {
+    (void)dir; (void)ctx;
+    return false;
+  }
   // The direction ended (FIN/RST), timed out, or the capture ended.
   virtual void onEnd(Direction dir, EndReason why, DissectContext& ctx) {
     (void)dir; (void)why; (void)ctx;
@@ -130,6 +146,13 @@ class StreamPipeline {
   // Reports lost bytes of `dir`; stops that direction unless the dissector accepts gaps.
   void gap(Direction dir, std::uint64_t missing, DissectContext& ctx);
   void end(Direction dir, EndReason why, DissectContext& ctx);
+  // Bytes of `dir` were left out on purpose: drops what was pending and asks the dissector to
+  // find its framing again (Dissector::onResync); stops the direction if it cannot. Stream
+  // offsets keep counting delivered bytes only.
+  void resync(Direction dir, DissectContext& ctx);
+  bool needsEveryByte(Direction dir) const {
+    return !state(dir).stopped && dissector_.needsEveryByte(dir);
+  }
   bool stopped(Direction dir) const { return state(dir).stopped; }
 
  private:

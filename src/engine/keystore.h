@@ -94,6 +94,11 @@ class KeyStore {
   // The server's RSA private key (borrowed; owned by the store) or nullptr.
   EVP_PKEY* rsaKey() const noexcept { return rsa_key_.get(); }
   std::size_t sessionCount() const noexcept { return sessions_.size(); }
+  // What to decrypt (a policy, not a secret). By default large TLS records of a session past
+  // activation are counted, not decrypted: they carry graphics and channel data the diagnosis
+  // never reads (issue 8). `--decrypt-all` sets this to decrypt every record.
+  bool decryptBulk() const noexcept { return decrypt_bulk_; }
+  void setDecryptBulk(bool on) noexcept { decrypt_bulk_ = on; }
   bool empty() const noexcept { return sessions_.empty() && !rsa_key_; }
 
  private:
@@ -106,6 +111,7 @@ class KeyStore {
   std::unique_ptr<EVP_PKEY, PkeyFree> rsa_key_;
   mutable std::mutex missed_mutex_;
   mutable std::set<std::string> missed_;
+  bool decrypt_bulk_ = false;
 };
 
 }  // namespace rdpscope::engine

@@ -88,6 +88,18 @@ void StreamPipeline::gap(Direction dir, std::uint64_t missing, DissectContext& c
   st.offset += missing;
 }
 
+void StreamPipeline::resync(Direction dir, DissectContext& ctx) {
+  DirState& st = state(dir);
+  if (st.stopped) {
+    return;
+  }
+  st.pending.clear();
+  st.needed = 0;
+  if (!dissector_.onResync(dir, ctx)) {
+    st.stopped = true;
+  }
+}
+
 void StreamPipeline::end(Direction dir, EndReason why, DissectContext& ctx) {
   DirState& st = state(dir);
   if (st.ended) {

@@ -186,6 +186,39 @@ TEST(RdpPdu, EarlyUserAuthorizationResultAfterCredssp) {
   EXPECT_EQ(ctx.conn.credssp["early_user_auth"], "ACCESS_DENIED");
 }
 
+TEST(RdpPdu, ResyncAfterSkippedTlsRecords) {
+  // Issue 8: past activation the TLS layer may leave large records undecrypted and then asks
+  // the plaintext consumer to find its framing again at the next record.
+  rdp::RdpHandler handler;
+  handler.session().selected_protocol = 0x1;  // PROTOCOL_SSL
+  rdp::PostTlsDissector post(handler);
+  engine::StreamPipeline pipe(post);
+  test::FakeContext ctx;
+  const auto dir = model::Direction::ToClient;
+  EXPECT_TRUE(pipe.needsEveryByte(dir));  // not active yet: every byte matters
+  handler.session().active = true;
+  EXPECT_FALSE(pipe.needsEveryByte(dir));
+
+  // A fast-path output PDU whose first half was in a skipped record: the pipeline is waiting.
+  const std::uint8_t head[] = {0x00, 0x80, 0x40, 0x11, 0x22};  // announces 64 bytes
+  pipe.deliver(dir, ByteView(head), ctx);
+  pipe.resync(dir, ctx);
+  // Record 1: the rest of a PDU whose start was skipped (random bytes): dropped, no anomaly.
+  const std::uint8_t tail[] = {0xde, 0xad, 0xbe, 0xef, 0x01};
+  pipe.deliver(dir, ByteView(tail), ctx);
+  // Record 2: looks like a fast-path header but the PDU would run past the record: a fast-path
+  // length byte is too weak a sign, so it is dropped as well.
+  pipe.deliver(dir, ByteView(head), ctx);
+  EXPECT_TRUE(ctx.anomalies.empty());
+  EXPECT_EQ(ctx.count("rdp.fastpath"), 0u);
+  // Record 3: two whole fast-path PDUs (length byte = whole PDU): parsed again.
+  const std::uint8_t whole[] = {0x00, 0x04, 0xaa, 0xbb, 0x00, 0x03, 0xcc};
+  pipe.deliver(dir, ByteView(whole), ctx);
+  EXPECT_TRUE(ctx.anomalies.empty());
+  EXPECT_EQ(ctx.count("rdp.fastpath"), 2u);
+  EXPECT_FALSE(pipe.stopped(dir));
+}
+
 #include <random>
 
 TEST(RdpPdu, DeterministicMutationsNeverCrash) {
