@@ -2,7 +2,6 @@
 
 #include <pcap/pcap.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -28,8 +27,6 @@ struct FileReader {
   int linktype = 0;
   std::uint64_t size = 0;
   FILE* fp = nullptr;  // owned by pcap; used only for ftell (progress)
-  void* map = nullptr;  // the file mapped into memory (see openStream), unmapped after pcap_close
-  std::size_t map_size = 0;
   // The packet read ahead for the merge.
   bool has_packet = false;
   Timestamp ts{};
@@ -60,48 +57,6 @@ struct FileReader {
   }
 };
 
-// The stream libpcap reads a capture file from. A regular file is mapped into memory and read
-// through an unbuffered fmemopen() stream: libpcap's fread()s then copy each record once, from
-// the page cache straight into its buffer, with no read() system call (on the 2 GB benchmark
-// corpus the read() path was ~15% of the run: syscalls plus a kernel copy and a stdio copy per
-// byte). Anything that cannot be mapped (a pipe, an empty file) is read through stdio with a
-// 1 MiB buffer instead of the default 4 KiB one.
-FILE* openStream(const std::string& path, const struct stat& st, void*& map, std::size_t& map_size) {
-  map = nullptr;
-  map_size = 0;
-  if (S_ISREG(st.st_mode) && st.st_size > 0) {
-    FILE* raw = std::fopen(path.c_str(), "rb");
-    if (raw == nullptr) {
-      return nullptr;
-    }
-    const auto size = static_cast<std::size_t>(st.st_size);
-    void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, ::fileno(raw), 0);
-    std::fclose(raw);  // the mapping stays valid without the descriptor
-    if (m != MAP_FAILED) {
-      (void)::madvise(m, size, MADV_SEQUENTIAL);
-      if (FILE* mem = ::fmemopen(m, size, "rb")) {
-        std::setvbuf(mem, nullptr, _IONBF, 0);
-        map = m;
-        map_size = size;
-        return mem;
-      }
-      ::munmap(m, size);
-    }
-  }
-  FILE* fp = std::fopen(path.c_str(), "rb");
-  if (fp != nullptr) {
-    std::setvbuf(fp, nullptr, _IOFBF, kReadBuffer);
-  }
-  return fp;
-}
-
-void unmap(FileReader& r) {
-  if (r.map != nullptr) {
-    ::munmap(r.map, r.map_size);
-    r.map = nullptr;
-  }
-}
-
 class FileSource final : public PacketSource {
  public:
   ~FileSource() override {
@@ -109,7 +64,6 @@ class FileSource final : public PacketSource {
       if (r.handle != nullptr) {
         pcap_close(r.handle);
       }
-      unmap(r);
     }
   }
 
@@ -123,23 +77,19 @@ class FileSource final : public PacketSource {
         return path + ": is a directory, not a capture file";
       }
       char errbuf[PCAP_ERRBUF_SIZE] = {};
-      void* map = nullptr;
-      std::size_t map_size = 0;
-      FILE* fp = openStream(path, st, map, map_size);
+      // Our own FILE with a 1 MiB buffer: libpcap reads through stdio, whose default buffer
+      // (st_blksize, 4 KiB) costs one read() syscall per 4 KiB of capture.
+      FILE* fp = std::fopen(path.c_str(), "rb");
       if (fp == nullptr) {
         return path + ": cannot open capture file: " + std::strerror(errno);
       }
+      std::setvbuf(fp, nullptr, _IOFBF, kReadBuffer);
       pcap_t* handle = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
       if (handle == nullptr) {
         std::fclose(fp);  // not taken over by libpcap on failure
-        if (map != nullptr) {
-          ::munmap(map, map_size);
-        }
         return path + ": not a readable pcap or pcapng file (" + errbuf + ")";
       }
       FileReader r;
-      r.map = map;
-      r.map_size = map_size;
       r.path = path;
       r.handle = handle;
       r.nano = pcap_get_tstamp_precision(handle) == PCAP_TSTAMP_PRECISION_NANO;
