@@ -106,6 +106,29 @@ bool looksLikeShareControl(ByteView b) {
 
 namespace {
 
+// Bulk slow-path data PDU (graphics, pointer, input, or bulk-compressed), built only when the
+// engine keeps it (engine::BulkStub): value = bytes after the Share Data Header; flags bits
+// 0-7 = pduType2, bit 8 = bulk-compressed (not decoded).
+constexpr std::uint32_t kStubCompressed = 1u << 8;
+
+model::Event makeBulkDataPduEvent(const engine::BulkStub& stub) {
+  const auto type2 = static_cast<std::uint8_t>(stub.flags & 0xFF);
+  const std::string type_name = codeName(shareDataPduTypes(), type2);
+  if ((stub.flags & kStubCompressed) != 0) {
+    model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt,
+                                         type_name + " (bulk-compressed, not decoded)");
+    ev.fields["type"] = type_name;
+    ev.fields["compressed"] = true;
+    ev.fields["length"] = stub.value;
+    return ev;
+  }
+  model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt, type_name);
+  ev.fields["type"] = type_name;
+  ev.fields["type_value"] = type2;
+  ev.fields["length"] = stub.value;
+  return ev;
+}
+
 // Bulk channel-data event, built only when the engine keeps it (engine::BulkStub):
 // value bits 0-31 = payload length, bits 32-47 = security header flags;
 // flags bits 0-15 = channel id, bit 16 = message channel, bit 17 = user channel,
@@ -558,20 +581,28 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
   (void)pdu_source;
   engine::DissectContext& ctx = *pdu.ctx;
   const auto [type2, compressed_type] = *hdr;
-  const std::string type_name = codeName(shareDataPduTypes(), type2);
-  if ((compressed_type & kPacketCompressed) != 0) {
-    model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt,
-                                         type_name + " (bulk-compressed, not decoded)");
-    ev.dir = pdu.dir;
-    ev.fields["type"] = type_name;
-    ev.fields["compressed"] = true;
-    ev.fields["length"] = r.remaining();
+  const bool compressed = (compressed_type & kPacketCompressed) != 0;
+  const bool bulk = compressed || type2 == kPdu2Update || type2 == kPdu2Pointer || type2 == kPdu2Input;
+  if (bulk) {
+    // Graphics, pointer and input data, and anything bulk-compressed: high volume, counted.
     if (type2 == kPdu2Update && pdu.dir == Direction::ToClient && session_.demand_active_seen) {
       markActive(pdu.dir, ctx, "graphics update");
     }
-    ctx.emitBulk(std::move(ev));
+    engine::BulkStub stub;
+    stub.make = &makeBulkDataPduEvent;
+    stub.value = r.remaining();
+    stub.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
+    stub.dir = pdu.dir;
+    if (ctx.wantsBulkEvent()) {
+      model::Event ev = makeBulkDataPduEvent(stub);
+      ev.dir = pdu.dir;
+      ctx.emitBulk(std::move(ev));
+    } else {
+      ctx.emitBulkStub(stub);
+    }
     return true;
   }
+  const std::string type_name = codeName(shareDataPduTypes(), type2);
   auto simple = [&](const char* kind, std::optional<Stage> stage, std::string summary) {
     model::Event ev = model::Event::make(kind, stage, std::move(summary));
     return ev;
@@ -656,14 +687,7 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
       ev.fields["type"] = type_name;
       ev.fields["type_value"] = type2;
       ev.fields["length"] = r.remaining();
-      if (type2 == kPdu2Update && pdu.dir == Direction::ToClient && session_.demand_active_seen) {
-        markActive(pdu.dir, ctx, "graphics update");
-      }
-      if (type2 == kPdu2Update || type2 == kPdu2Pointer || type2 == kPdu2Input) {
-        ctx.emitBulk(std::move(ev));
-      } else {
-        emit(pdu, std::move(ev));
-      }
+      emit(pdu, std::move(ev));
       return true;
     }
   }

@@ -4,8 +4,10 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <list>
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -265,36 +267,37 @@ Result<CertInfo> decodeCertificate(ByteView der);
 
 // Servers present the same certificate to every client, so a capture of many connections
 // decodes the same DER again and again; OpenSSL 3's decoding (d2i, public-key decoder setup,
-// the self-signature check) costs ~0.1 ms each. A small per-thread cache keyed by the exact DER
-// bytes keeps the result; only the capture-time fields are recomputed per use.
+// the self-signature check) costs ~0.1 ms each. A per-thread cache keyed by the exact DER bytes
+// keeps the result for the most recently seen certificates (a site's servers); only the
+// capture-time fields are recomputed per use.
 class CertificateCache {
  public:
   Result<CertInfo> lookupOrDecode(ByteView der) {
     const std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (entries_[i].der == key) {
-        std::rotate(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i),
-                    entries_.begin() + static_cast<std::ptrdiff_t>(i) + 1);  // most recent first
-        return entries_.front().info;
-      }
+    if (auto it = index_.find(key); it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);  // most recent first
+      return it->second->info;
     }
     auto decoded = decodeCertificate(der);
-    if (!decoded) return decoded;  // failures are cheap and rare: not cached
-    if (der.size() <= kMaxCachedDer) {
-      if (entries_.size() == kEntries) entries_.pop_back();
-      entries_.insert(entries_.begin(), Entry{std::string(key), *decoded});
+    if (!decoded || der.size() > kMaxCachedDer) return decoded;  // failures are rare: not kept
+    if (lru_.size() == kEntries) {
+      index_.erase(std::string_view(lru_.back().der));
+      lru_.pop_back();
     }
+    lru_.push_front(Entry{std::string(key), *decoded});
+    index_.emplace(std::string_view(lru_.front().der), lru_.begin());
     return decoded;
   }
 
  private:
-  static constexpr std::size_t kEntries = 32;            // distinct server certificates kept
-  static constexpr std::size_t kMaxCachedDer = 16 * 1024;  // bounds the cache at ~0.5 MiB
+  static constexpr std::size_t kEntries = 512;            // distinct server certificates kept
+  static constexpr std::size_t kMaxCachedDer = 8 * 1024;  // bounds the cache at ~5 MiB
   struct Entry {
     std::string der;
     CertInfo info;
   };
-  std::vector<Entry> entries_;  // most recently used first
+  std::list<Entry> lru_;  // most recently used first; list nodes keep `der` at a fixed address
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // views into lru_
 };
 
 }  // namespace
