@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,11 +84,8 @@ class LineWriter {
              nlohmann::json::error_handler_t::replace) {}
 
   void raw(std::string_view s) { buf_.append(s); }
-  void key(std::string_view k) {  // "k": (k plain ASCII)
-    buf_.push_back('"');
-    buf_.append(k);
-    buf_.append("\":");
-  }
+  void key(std::string_view k) { name(k, false); }    // "k": (k plain ASCII)
+  void member(std::string_view k) { name(k, true); }  // ,"k": (k plain ASCII)
   // A JSON value as dump() writes it: containers walked here, plain strings and integers
   // written directly, everything else (floats, strings needing escapes or UTF-8 checks) by
   // nlohmann's serializer on the value itself (no copy).
@@ -97,17 +95,17 @@ class LineWriter {
         buf_.push_back('{');
         bool first = true;
         for (auto it = v.cbegin(); it != v.cend(); ++it) {
-          if (!first) {
-            buf_.push_back(',');
-          }
-          first = false;
           const std::string& k = it.key();
           if (plain(k)) {
-            key(k);
+            name(k, !first);
           } else {
+            if (!first) {
+              buf_.push_back(',');
+            }
             ser_.dump(model::Fields(k), false, false, 0);
             buf_.push_back(':');
           }
+          first = false;
           value(it.value());
         }
         buf_.push_back('}');
@@ -220,6 +218,27 @@ class LineWriter {
   }
 
  private:
+  // Keys are short: composed on the stack and appended once (three appends cost more).
+  void name(std::string_view k, bool comma) {
+    char tmp[64];
+    if (k.size() + 4 > sizeof tmp) {
+      buf_.append(comma ? ",\"" : "\"");
+      buf_.append(k);
+      buf_.append("\":");
+      return;
+    }
+    char* p = tmp;
+    if (comma) {
+      *p++ = ',';
+    }
+    *p++ = '"';
+    std::memcpy(p, k.data(), k.size());
+    p += k.size();
+    *p++ = '"';
+    *p++ = ':';
+    buf_.append(tmp, static_cast<std::size_t>(p - tmp));
+  }
+
   std::string& buf_;
   nlohmann::detail::serializer<model::Fields> ser_;
 };
@@ -228,38 +247,29 @@ void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
   w.raw("{");
   w.key("rule");
   w.str(d.rule);
-  w.raw(",");
-  w.key("stage");
+  w.member("stage");
   w.str(model::stageName(d.stage));
-  w.raw(",");
-  w.key("cause");
+  w.member("cause");
   w.str(d.cause);
-  w.raw(",");
-  w.key("confidence");
+  w.member("confidence");
   w.str(d.confidence);
-  w.raw(",");
-  w.key("client_error");
+  w.member("client_error");
   w.value(d.client_error);
-  w.raw(",");
-  w.key("evidence");
+  w.member("evidence");
   w.value(d.evidence);
-  w.raw(",");
-  w.key("remediation");
+  w.member("remediation");
   w.value(d.remediation);
-  w.raw(",");
-  w.key("reference");
+  w.member("reference");
   w.str(d.reference);
   w.raw("}");
 }
 
 void writePair(LineWriter& w, const char* name, std::uint64_t to_server, std::uint64_t to_client) {
-  w.raw(",");
-  w.key(name);
+  w.member(name);
   w.raw("{");
   w.key("to_server");
   w.num(to_server);
-  w.raw(",");
-  w.key("to_client");
+  w.member("to_client");
   w.num(to_client);
   w.raw("}");
 }
@@ -270,14 +280,11 @@ void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
   w.raw("{");
   w.key("schema");
   w.str(kConnectionSchema);
-  w.raw(",");
-  w.key("type");
+  w.member("type");
   w.str("connection");
-  w.raw(",");
-  w.key("id");
+  w.member("id");
   w.num(id);
-  w.raw(",");
-  w.key("attempt");
+  w.member("attempt");
   w.strOrNull(attempt);
 }
 
@@ -285,60 +292,47 @@ void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
 void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   using model::Direction;
   LineWriter w(buf);
-  w.raw(",");
-  w.key("transport");
+  w.member("transport");
   w.str(c.transport);
   for (const auto& [name, ep] : {std::pair<const char*, const model::Endpoint*>{"client", &c.client},
                                  {"server", &c.server}}) {
-    w.raw(",");
-    w.key(name);
+    w.member(name);
     w.raw("{");
     w.key("ip");
     w.str(ep->ip);
-    w.raw(",");
-    w.key("port");
+    w.member("port");
     w.num(ep->port);
     w.raw("}");
   }
-  w.raw(",");
-  w.key("client_decided_by");
+  w.member("client_decided_by");
   w.str(c.client_decided_by);
-  w.raw(",");
-  w.key("detected_by");
+  w.member("detected_by");
   w.str(c.detected_by);
-  w.raw(",");
-  w.key("start");
+  w.member("start");
   w.dbl(epochSeconds(c.start));
-  w.raw(",");
-  w.key("end");
+  w.member("end");
   w.dbl(epochSeconds(c.end));
-  w.raw(",");
-  w.key("duration");
+  w.member("duration");
   w.dbl(secondsBetween(c.start, c.end));
   const auto& up = c.dir(Direction::ToServer);
   const auto& down = c.dir(Direction::ToClient);
   writePair(w, "packets", up.packets, down.packets);
   writePair(w, "bytes", up.bytes, down.bytes);
   writePair(w, "frame_bytes", up.frame_bytes, down.frame_bytes);
-  w.raw(",");
-  w.key("tcp");
+  w.member("tcp");
   w.raw("{");
   w.key("end");
   w.strOrNull(c.tcp_end);
-  w.raw(",");
-  w.key("syn_retries");
+  w.member("syn_retries");
   w.num(c.syn_retries);
-  w.raw(",");
-  w.key("unanswered_tail");
+  w.member("unanswered_tail");
   if (c.unanswered_tail_from) {
     w.raw("{");
     w.key("from");
     w.str(*c.unanswered_tail_from == Direction::ToServer ? "client" : "server");
-    w.raw(",");
-    w.key("packets");
+    w.member("packets");
     w.num(c.unanswered_tail_packets);
-    w.raw(",");
-    w.key("seconds");
+    w.member("seconds");
     w.dbl(c.unanswered_tail_seconds);
     w.raw("}");
   } else {
@@ -346,41 +340,32 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   }
   for (auto d : {Direction::ToServer, Direction::ToClient}) {
     const auto& k = c.dir(d);
-    w.raw(",");
-    w.key(model::directionName(d));
+    w.member(model::directionName(d));
     w.raw("{");
     w.key("retransmissions");
     w.num(k.retransmissions);
-    w.raw(",");
-    w.key("overlaps");
+    w.member("overlaps");
     w.num(k.overlaps);
-    w.raw(",");
-    w.key("out_of_order");
+    w.member("out_of_order");
     w.num(k.out_of_order);
-    w.raw(",");
-    w.key("gap_bytes");
+    w.member("gap_bytes");
     w.num(k.gap_bytes);
-    w.raw(",");
-    w.key("zero_windows");
+    w.member("zero_windows");
     w.num(k.zero_windows);
     w.raw("}");
   }
   w.raw("}");
-  w.raw(",");
-  w.key("stage_reached");
+  w.member("stage_reached");
   w.stageOrNull(c.stage_reached);
-  w.raw(",");
-  w.key("outcome");
+  w.member("outcome");
   w.strOrNull(c.outcome);
-  w.raw(",");
-  w.key("diagnosis");
+  w.member("diagnosis");
   if (c.diagnosis) {
     writeDiagnosis(w, *c.diagnosis);
   } else {
     w.null();
   }
-  w.raw(",");
-  w.key("observations");
+  w.member("observations");
   w.raw("[");
   for (std::size_t i = 0; i < c.observations.size(); ++i) {
     if (i > 0) {
@@ -394,33 +379,25 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     model::Fields credssp = c.credssp;
     redactObject(rdp);
     redactObject(credssp);
-    w.raw(",");
-    w.key("rdp");
+    w.member("rdp");
     w.value(rdp);
-    w.raw(",");
-    w.key("tls");
+    w.member("tls");
     w.value(c.tls);
-    w.raw(",");
-    w.key("credssp");
+    w.member("credssp");
     w.value(credssp);
   } else {
-    w.raw(",");
-    w.key("rdp");
+    w.member("rdp");
     w.value(c.rdp);
-    w.raw(",");
-    w.key("tls");
+    w.member("tls");
     w.value(c.tls);
-    w.raw(",");
-    w.key("credssp");
+    w.member("credssp");
     w.value(c.credssp);
   }
   if (c.transport == "udp") {
-    w.raw(",");
-    w.key("udp");
+    w.member("udp");
     w.value(c.udp);
   }
-  w.raw(",");
-  w.key("notes");
+  w.member("notes");
   w.raw("[");
   for (std::size_t i = 0; i < c.notes.size(); ++i) {
     if (i > 0) {
@@ -429,11 +406,9 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     w.text(c.notes[i]);
   }
   w.raw("]");
-  w.raw(",");
-  w.key("events_suppressed");
+  w.member("events_suppressed");
   w.num(c.events_suppressed);
-  w.raw(",");
-  w.key("events");
+  w.member("events");
   w.raw("[");
   bool first = true;
   for (const auto& ev : c.events) {
@@ -444,30 +419,23 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     w.raw("{");
     w.key("frame");
     w.num(ev.frame);
-    w.raw(",");
-    w.key("t");
+    w.member("t");
     w.dbl(epochSeconds(Timestamp{ev.ts.ns - c.start.ns}));
-    w.raw(",");
-    w.key("dir");
+    w.member("dir");
     w.str(model::directionName(ev.dir));
-    w.raw(",");
-    w.key("kind");
+    w.member("kind");
     w.str(ev.kind);
-    w.raw(",");
-    w.key("stage");
+    w.member("stage");
     w.stageOrNull(ev.stage);
-    w.raw(",");
-    w.key("decrypted");
+    w.member("decrypted");
     w.boolean(ev.decrypted);
-    w.raw(",");
-    w.key("summary");
+    w.member("summary");
     if (redact) {
       w.text(detail::eventText(ev, true));
     } else {
       w.text(ev.summary);
     }
-    w.raw(",");
-    w.key("fields");
+    w.member("fields");
     if (redact) {
       w.value(detail::displayFields(ev, true));
     } else {

@@ -31,7 +31,7 @@ std::optional<int> compare(const FactValue& a, const FactValue& b) {
 }
 
 bool conditionHolds(const Condition& c, const Facts& facts) {
-  const Fact* f = facts.get(c.fact);
+  const Fact* f = c.fact_id != kNoFact ? facts.get(c.fact_id) : facts.get(c.fact);
   if (c.op == Op::Present) {
     return f != nullptr;
   }

@@ -489,21 +489,35 @@ std::string_view factTypeName(FactType type) noexcept {
 
 std::span<const FactDef> factCatalogue() { return catalogue(); }
 
-const FactDef* findFact(std::string_view name) noexcept {
-  for (const auto& f : catalogue()) {
-    if (f.name == name) {
-      return &f;
+FactId factId(std::string_view name) noexcept {
+  static const std::unordered_map<std::string_view, FactId> kIds = [] {
+    std::unordered_map<std::string_view, FactId> ids;
+    const auto& defs = catalogue();
+    for (std::size_t i = 0; i < defs.size(); ++i) {
+      ids.emplace(defs[i].name, static_cast<FactId>(i));
     }
-  }
-  return nullptr;
+    return ids;
+  }();
+  const auto it = kIds.find(name);
+  return it == kIds.end() ? kNoFact : it->second;
 }
+
+const FactDef* findFact(std::string_view name) noexcept {
+  const FactId id = factId(name);
+  return id == kNoFact ? nullptr : &catalogue()[id];
+}
+
+Facts::Facts() : known_(catalogue().size()) {}
 
 void Facts::set(std::string_view name, FactValue value, std::vector<std::uint64_t> frames) {
   frames.erase(std::remove(frames.begin(), frames.end(), 0U), frames.end());
-  // Look the name up as a string_view: a key string is built only for a new fact.
-  auto it = facts_.lower_bound(name);
-  if (it == facts_.end() || it->first != name) {
-    it = facts_.emplace_hint(it, std::string(name), Fact{});
+  if (const FactId id = factId(name); id != kNoFact) {
+    known_[id] = Fact{std::move(value), std::move(frames)};
+    return;
+  }
+  auto it = other_.lower_bound(name);
+  if (it == other_.end() || it->first != name) {
+    it = other_.emplace_hint(it, std::string(name), Fact{});
   }
   it->second = Fact{std::move(value), std::move(frames)};
 }
@@ -533,15 +547,26 @@ void Facts::setSet(std::string_view name, std::vector<std::string> v, std::uint6
   set(name, std::move(v), oneFrame(frame));
 }
 void Facts::erase(std::string_view name) {
-  auto it = facts_.find(name);
-  if (it != facts_.end()) {
-    facts_.erase(it);
+  if (const FactId id = factId(name); id != kNoFact) {
+    known_[id].reset();
+    return;
+  }
+  auto it = other_.find(name);
+  if (it != other_.end()) {
+    other_.erase(it);
   }
 }
 
 const Fact* Facts::get(std::string_view name) const {
-  auto it = facts_.find(name);
-  return it == facts_.end() ? nullptr : &it->second;
+  if (const FactId id = factId(name); id != kNoFact) {
+    return get(id);
+  }
+  auto it = other_.find(name);
+  return it == other_.end() ? nullptr : &it->second;
+}
+
+const Fact* Facts::get(FactId id) const {
+  return id < known_.size() && known_[id] ? &*known_[id] : nullptr;
 }
 
 std::optional<std::string> Facts::str(std::string_view name) const {
