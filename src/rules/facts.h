@@ -68,7 +68,6 @@ class Facts {
   std::optional<std::int64_t> integer(std::string_view name) const;
   bool flag(std::string_view name) const;  // false when absent
 
-
  private:
   std::vector<std::optional<Fact>> known_;          // indexed by FactId
   std::map<std::string, Fact, std::less<>> other_;  // names outside the catalogue
