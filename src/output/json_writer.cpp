@@ -1,8 +1,10 @@
 #include "output/json_writer.h"
 
-#include <optional>
-
+#include <array>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +54,24 @@ model::Fields summaryToJson(const Summary& s) {
 
 namespace {
 
+// The same double as std::stod(formatEpoch(ts)) (seconds with 6 decimals), without the text
+// round trip, which was a quarter of the writer's time (every event has a "t"). formatEpoch writes
+// sec.usec with the sign of the whole seconds only; the decimal it writes is mag / 10^6 for an
+// integer mag. While mag < 2^53 both mag and 10^6 are exact doubles and IEEE division rounds
+// correctly, as strtod does, so the result is the same double bit for bit.
+double epochSeconds(Timestamp ts) {
+  const std::int64_t usec_total = ts.ns / 1000;
+  const std::int64_t sec = usec_total / 1'000'000;
+  const std::int64_t usec = usec_total % 1'000'000;
+  const auto mag = static_cast<std::uint64_t>(std::llabs(sec)) * 1'000'000U +
+                   static_cast<std::uint64_t>(std::llabs(usec));
+  if (mag >= (std::uint64_t{1} << 53)) {
+    return std::stod(formatEpoch(ts));  // beyond year 2255: keep the exact old path
+  }
+  const double v = static_cast<double>(mag) / 1e6;
+  return sec < 0 ? -v : v;
+}
+
 // Writes the same text as connectionToJson(c, redact).dump(-1, ' ', false, replace) without
 // building the tree: the connection's own JSON values (rdp, tls, credssp, event fields...) are
 // serialized in place by nlohmann's serializer (the one dump() uses), scalars through it too, so
@@ -64,11 +84,8 @@ class LineWriter {
              nlohmann::json::error_handler_t::replace) {}
 
   void raw(std::string_view s) { buf_.append(s); }
-  void key(std::string_view k) {  // "k": (k plain ASCII)
-    buf_.push_back('"');
-    buf_.append(k);
-    buf_.append("\":");
-  }
+  void key(std::string_view k) { name(k, false); }    // "k": (k plain ASCII)
+  void member(std::string_view k) { name(k, true); }  // ,"k": (k plain ASCII)
   // A JSON value as dump() writes it: containers walked here, plain strings and integers
   // written directly, everything else (floats, strings needing escapes or UTF-8 checks) by
   // nlohmann's serializer on the value itself (no copy).
@@ -78,17 +95,17 @@ class LineWriter {
         buf_.push_back('{');
         bool first = true;
         for (auto it = v.cbegin(); it != v.cend(); ++it) {
-          if (!first) {
-            buf_.push_back(',');
-          }
-          first = false;
           const std::string& k = it.key();
           if (plain(k)) {
-            key(k);
+            name(k, !first);
           } else {
+            if (!first) {
+              buf_.push_back(',');
+            }
             ser_.dump(model::Fields(k), false, false, 0);
             buf_.push_back(':');
           }
+          first = false;
           value(it.value());
         }
         buf_.push_back('}');
@@ -135,9 +152,16 @@ class LineWriter {
   }
   // Printable ASCII without quote or backslash: nlohmann writes it unchanged.
   static bool plain(std::string_view s) {
+    // One table lookup per byte instead of four comparisons (summaries are long).
+    static constexpr std::array<bool, 256> kPlain = [] {
+      std::array<bool, 256> t{};
+      for (int c = 0x20; c < 0x7F; ++c) {
+        t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+      }
+      return t;
+    }();
     for (const char ch : s) {
-      const auto u = static_cast<unsigned char>(ch);
-      if (u < 0x20 || u >= 0x7F || ch == '"' || ch == '\\') {
+      if (!kPlain[static_cast<unsigned char>(ch)]) {
         return false;
       }
     }
@@ -153,6 +177,15 @@ class LineWriter {
       quoted(s);
     } else {
       ser_.dump(model::Fields(std::string(s)), false, false, 0);
+    }
+  }
+  // Free text that may hold invalid UTF-8 (summaries, notes): as str(sanitizeUtf8(s)), without
+  // the copy when the text is plain ASCII (sanitizeUtf8 leaves ASCII unchanged).
+  void text(std::string_view s) {
+    if (plain(s)) {
+      quoted(s);
+    } else {
+      str(sanitizeUtf8(s));
     }
   }
   void num(std::uint64_t v) {
@@ -185,6 +218,27 @@ class LineWriter {
   }
 
  private:
+  // Keys are short: composed on the stack and appended once (three appends cost more).
+  void name(std::string_view k, bool comma) {
+    char tmp[64];
+    if (k.size() + 4 > sizeof tmp) {
+      buf_.append(comma ? ",\"" : "\"");
+      buf_.append(k);
+      buf_.append("\":");
+      return;
+    }
+    char* p = tmp;
+    if (comma) {
+      *p++ = ',';
+    }
+    *p++ = '"';
+    std::memcpy(p, k.data(), k.size());
+    p += k.size();
+    *p++ = '"';
+    *p++ = ':';
+    buf_.append(tmp, static_cast<std::size_t>(p - tmp));
+  }
+
   std::string& buf_;
   nlohmann::detail::serializer<model::Fields> ser_;
 };
@@ -193,38 +247,29 @@ void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
   w.raw("{");
   w.key("rule");
   w.str(d.rule);
-  w.raw(",");
-  w.key("stage");
+  w.member("stage");
   w.str(model::stageName(d.stage));
-  w.raw(",");
-  w.key("cause");
+  w.member("cause");
   w.str(d.cause);
-  w.raw(",");
-  w.key("confidence");
+  w.member("confidence");
   w.str(d.confidence);
-  w.raw(",");
-  w.key("client_error");
+  w.member("client_error");
   w.value(d.client_error);
-  w.raw(",");
-  w.key("evidence");
+  w.member("evidence");
   w.value(d.evidence);
-  w.raw(",");
-  w.key("remediation");
+  w.member("remediation");
   w.value(d.remediation);
-  w.raw(",");
-  w.key("reference");
+  w.member("reference");
   w.str(d.reference);
   w.raw("}");
 }
 
 void writePair(LineWriter& w, const char* name, std::uint64_t to_server, std::uint64_t to_client) {
-  w.raw(",");
-  w.key(name);
+  w.member(name);
   w.raw("{");
   w.key("to_server");
   w.num(to_server);
-  w.raw(",");
-  w.key("to_client");
+  w.member("to_client");
   w.num(to_client);
   w.raw("}");
 }
@@ -235,14 +280,11 @@ void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
   w.raw("{");
   w.key("schema");
   w.str(kConnectionSchema);
-  w.raw(",");
-  w.key("type");
+  w.member("type");
   w.str("connection");
-  w.raw(",");
-  w.key("id");
+  w.member("id");
   w.num(id);
-  w.raw(",");
-  w.key("attempt");
+  w.member("attempt");
   w.strOrNull(attempt);
 }
 
@@ -250,60 +292,47 @@ void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
 void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   using model::Direction;
   LineWriter w(buf);
-  w.raw(",");
-  w.key("transport");
+  w.member("transport");
   w.str(c.transport);
   for (const auto& [name, ep] : {std::pair<const char*, const model::Endpoint*>{"client", &c.client},
                                  {"server", &c.server}}) {
-    w.raw(",");
-    w.key(name);
+    w.member(name);
     w.raw("{");
     w.key("ip");
     w.str(ep->ip);
-    w.raw(",");
-    w.key("port");
+    w.member("port");
     w.num(ep->port);
     w.raw("}");
   }
-  w.raw(",");
-  w.key("client_decided_by");
+  w.member("client_decided_by");
   w.str(c.client_decided_by);
-  w.raw(",");
-  w.key("detected_by");
+  w.member("detected_by");
   w.str(c.detected_by);
-  w.raw(",");
-  w.key("start");
-  w.dbl(std::stod(formatEpoch(c.start)));
-  w.raw(",");
-  w.key("end");
-  w.dbl(std::stod(formatEpoch(c.end)));
-  w.raw(",");
-  w.key("duration");
+  w.member("start");
+  w.dbl(epochSeconds(c.start));
+  w.member("end");
+  w.dbl(epochSeconds(c.end));
+  w.member("duration");
   w.dbl(secondsBetween(c.start, c.end));
   const auto& up = c.dir(Direction::ToServer);
   const auto& down = c.dir(Direction::ToClient);
   writePair(w, "packets", up.packets, down.packets);
   writePair(w, "bytes", up.bytes, down.bytes);
   writePair(w, "frame_bytes", up.frame_bytes, down.frame_bytes);
-  w.raw(",");
-  w.key("tcp");
+  w.member("tcp");
   w.raw("{");
   w.key("end");
   w.strOrNull(c.tcp_end);
-  w.raw(",");
-  w.key("syn_retries");
+  w.member("syn_retries");
   w.num(c.syn_retries);
-  w.raw(",");
-  w.key("unanswered_tail");
+  w.member("unanswered_tail");
   if (c.unanswered_tail_from) {
     w.raw("{");
     w.key("from");
     w.str(*c.unanswered_tail_from == Direction::ToServer ? "client" : "server");
-    w.raw(",");
-    w.key("packets");
+    w.member("packets");
     w.num(c.unanswered_tail_packets);
-    w.raw(",");
-    w.key("seconds");
+    w.member("seconds");
     w.dbl(c.unanswered_tail_seconds);
     w.raw("}");
   } else {
@@ -311,41 +340,32 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   }
   for (auto d : {Direction::ToServer, Direction::ToClient}) {
     const auto& k = c.dir(d);
-    w.raw(",");
-    w.key(model::directionName(d));
+    w.member(model::directionName(d));
     w.raw("{");
     w.key("retransmissions");
     w.num(k.retransmissions);
-    w.raw(",");
-    w.key("overlaps");
+    w.member("overlaps");
     w.num(k.overlaps);
-    w.raw(",");
-    w.key("out_of_order");
+    w.member("out_of_order");
     w.num(k.out_of_order);
-    w.raw(",");
-    w.key("gap_bytes");
+    w.member("gap_bytes");
     w.num(k.gap_bytes);
-    w.raw(",");
-    w.key("zero_windows");
+    w.member("zero_windows");
     w.num(k.zero_windows);
     w.raw("}");
   }
   w.raw("}");
-  w.raw(",");
-  w.key("stage_reached");
+  w.member("stage_reached");
   w.stageOrNull(c.stage_reached);
-  w.raw(",");
-  w.key("outcome");
+  w.member("outcome");
   w.strOrNull(c.outcome);
-  w.raw(",");
-  w.key("diagnosis");
+  w.member("diagnosis");
   if (c.diagnosis) {
     writeDiagnosis(w, *c.diagnosis);
   } else {
     w.null();
   }
-  w.raw(",");
-  w.key("observations");
+  w.member("observations");
   w.raw("[");
   for (std::size_t i = 0; i < c.observations.size(); ++i) {
     if (i > 0) {
@@ -359,46 +379,36 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     model::Fields credssp = c.credssp;
     redactObject(rdp);
     redactObject(credssp);
-    w.raw(",");
-    w.key("rdp");
+    w.member("rdp");
     w.value(rdp);
-    w.raw(",");
-    w.key("tls");
+    w.member("tls");
     w.value(c.tls);
-    w.raw(",");
-    w.key("credssp");
+    w.member("credssp");
     w.value(credssp);
   } else {
-    w.raw(",");
-    w.key("rdp");
+    w.member("rdp");
     w.value(c.rdp);
-    w.raw(",");
-    w.key("tls");
+    w.member("tls");
     w.value(c.tls);
-    w.raw(",");
-    w.key("credssp");
+    w.member("credssp");
     w.value(c.credssp);
   }
   if (c.transport == "udp") {
-    w.raw(",");
-    w.key("udp");
+    w.member("udp");
     w.value(c.udp);
   }
-  w.raw(",");
-  w.key("notes");
+  w.member("notes");
   w.raw("[");
   for (std::size_t i = 0; i < c.notes.size(); ++i) {
     if (i > 0) {
       w.raw(",");
     }
-    w.str(sanitizeUtf8(c.notes[i]));
+    w.text(c.notes[i]);
   }
   w.raw("]");
-  w.raw(",");
-  w.key("events_suppressed");
+  w.member("events_suppressed");
   w.num(c.events_suppressed);
-  w.raw(",");
-  w.key("events");
+  w.member("events");
   w.raw("[");
   bool first = true;
   for (const auto& ev : c.events) {
@@ -409,26 +419,23 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     w.raw("{");
     w.key("frame");
     w.num(ev.frame);
-    w.raw(",");
-    w.key("t");
-    w.dbl(std::stod(formatEpoch(Timestamp{ev.ts.ns - c.start.ns})));
-    w.raw(",");
-    w.key("dir");
+    w.member("t");
+    w.dbl(epochSeconds(Timestamp{ev.ts.ns - c.start.ns}));
+    w.member("dir");
     w.str(model::directionName(ev.dir));
-    w.raw(",");
-    w.key("kind");
+    w.member("kind");
     w.str(ev.kind);
-    w.raw(",");
-    w.key("stage");
+    w.member("stage");
     w.stageOrNull(ev.stage);
-    w.raw(",");
-    w.key("decrypted");
+    w.member("decrypted");
     w.boolean(ev.decrypted);
-    w.raw(",");
-    w.key("summary");
-    w.str(sanitizeUtf8(redact ? detail::eventText(ev, true) : ev.summary));
-    w.raw(",");
-    w.key("fields");
+    w.member("summary");
+    if (redact) {
+      w.text(detail::eventText(ev, true));
+    } else {
+      w.text(ev.summary);
+    }
+    w.member("fields");
     if (redact) {
       w.value(detail::displayFields(ev, true));
     } else {
@@ -448,8 +455,16 @@ void writeConnection(std::string& buf, const model::Connection& c, bool redact) 
 }  // namespace
 
 std::string connectionJsonTail(const model::Connection& conn, bool redact) {
-  std::string tail;
-  writeBody(tail, conn, redact);
+  // Written into a reused buffer, then copied once at its exact size: growing a fresh string
+  // reallocated and copied it several times per connection.
+  thread_local std::string buf;
+  buf.clear();
+  writeBody(buf, conn, redact);
+  std::string tail(buf);
+  if (buf.capacity() > (1U << 22)) {
+    buf.clear();
+    buf.shrink_to_fit();
+  }
   return tail;
 }
 

@@ -1,6 +1,7 @@
 #include "rules/engine.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace rdpscope::rules {
 
@@ -31,7 +32,7 @@ std::optional<int> compare(const FactValue& a, const FactValue& b) {
 }
 
 bool conditionHolds(const Condition& c, const Facts& facts) {
-  const Fact* f = facts.get(c.fact);
+  const Fact* f = c.fact_id != kNoFact ? facts.get(c.fact_id) : facts.get(c.fact);
   if (c.op == Op::Present) {
     return f != nullptr;
   }
@@ -136,7 +137,7 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
     ce["code"] = code.empty() || code == "?" ? model::Fields(nullptr) : model::Fields(code);
     ce["extended"] = ext.empty() || ext == "?" ? model::Fields(nullptr) : model::Fields(ext);
     ce["message"] = expandTemplate(rule.client->message, facts);
-    d.client_error = ce;
+    d.client_error = std::move(ce);
   }
   std::vector<std::string> names = rule.evidence;
   for (const auto& n : templateFacts(rule.cause)) {
@@ -159,7 +160,7 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
       e["text"] = name + " = " + value +
                   (f->frames.empty() ? "" : " (frame " + joinFrames(f->frames) + ")");
     }
-    d.evidence.push_back(e);
+    d.evidence.push_back(std::move(e));  // moved: copying the object tree cost as much as building it
   }
   for (const auto& fix : rule.remediation) {
     d.remediation.push_back(expandTemplate(fix, facts));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <unordered_map>
 
 namespace rdpscope::rules {
 
@@ -344,18 +345,94 @@ std::optional<std::int64_t> parseTime(const Fields& f, const char* key) {
          h * 3600 + mi * 60 + se;
 }
 
-bool isTcpKind(std::string_view kind) { return startsWith(kind, "tcp."); }
+// The event kinds reduceFacts acts on. Each event's kind string is classified once (one hash
+// lookup) instead of being compared against every name of the dispatch chain: with ~50 names per
+// event those string compares were most of the reducer's time.
+enum class EvKind : std::uint8_t {
+  Other,
+  TcpSyn, TcpSynAck, TcpFin, TcpRst, TcpOther,  // TcpOther: any other "tcp." kind
+  Anomaly, EventsSuppressed,
+  X224Request, X224Confirm, X224NegFailure, X224Disconnect,  // Disconnect: disconnect_request, error
+  TlsClientHello, TlsServerHello, TlsHelloRetry, TlsCertificate, TlsFinished, TlsChangeCipherSpec,
+  TlsAlert, TlsAppData,
+  CredsspTsRequest, CredsspTsCredentials,
+  Ntlm,                          // any "ntlm." kind
+  Kerberos, KerberosKrbError,    // any "kerberos." kind; kerberos.krb_error
+  EarlyAuthResult, McsConnectResponse, McsAttachUserConfirm, McsChannelJoinConfirm,
+  McsDisconnectUltimatum, SetErrorInfo, LicenseError, ServerRedirection, DeactivateAll,
+  SaveSessionInfo, ClientInfo, DemandActive, FastPath, RdpeudpSynAck, ShutdownRequest,
+};
+
+EvKind classify(std::string_view kind) {
+  static const std::unordered_map<std::string_view, EvKind> kByName = {
+      {"tcp.syn", EvKind::TcpSyn},
+      {"tcp.syn_ack", EvKind::TcpSynAck},
+      {"tcp.fin", EvKind::TcpFin},
+      {"tcp.rst", EvKind::TcpRst},
+      {"anomaly", EvKind::Anomaly},
+      {"events.suppressed", EvKind::EventsSuppressed},
+      {"x224.connection_request", EvKind::X224Request},
+      {"x224.connection_confirm", EvKind::X224Confirm},
+      {"x224.neg_failure", EvKind::X224NegFailure},
+      {"x224.disconnect_request", EvKind::X224Disconnect},
+      {"x224.error", EvKind::X224Disconnect},
+      {"tls.client_hello", EvKind::TlsClientHello},
+      {"tls.server_hello", EvKind::TlsServerHello},
+      {"tls.hello_retry_request", EvKind::TlsHelloRetry},
+      {"tls.certificate", EvKind::TlsCertificate},
+      {"tls.finished", EvKind::TlsFinished},
+      {"tls.change_cipher_spec", EvKind::TlsChangeCipherSpec},
+      {"tls.alert", EvKind::TlsAlert},
+      {"tls.application_data", EvKind::TlsAppData},
+      {"credssp.ts_request", EvKind::CredsspTsRequest},
+      {"credssp.ts_credentials", EvKind::CredsspTsCredentials},
+      {"kerberos.krb_error", EvKind::KerberosKrbError},
+      {"rdp.early_user_auth_result", EvKind::EarlyAuthResult},
+      {"mcs.connect_response", EvKind::McsConnectResponse},
+      {"mcs.attach_user_confirm", EvKind::McsAttachUserConfirm},
+      {"mcs.channel_join_confirm", EvKind::McsChannelJoinConfirm},
+      {"mcs.disconnect_provider_ultimatum", EvKind::McsDisconnectUltimatum},
+      {"rdp.set_error_info", EvKind::SetErrorInfo},
+      {"rdp.license_error", EvKind::LicenseError},
+      {"rdp.server_redirection", EvKind::ServerRedirection},
+      {"rdp.deactivate_all", EvKind::DeactivateAll},
+      {"rdp.save_session_info", EvKind::SaveSessionInfo},
+      {"rdp.client_info", EvKind::ClientInfo},
+      {"rdp.demand_active", EvKind::DemandActive},
+      {"rdp.fastpath", EvKind::FastPath},
+      {"rdpeudp.syn_ack", EvKind::RdpeudpSynAck},
+      {"rdp.shutdown_request", EvKind::ShutdownRequest},
+  };
+  if (const auto it = kByName.find(kind); it != kByName.end()) {
+    return it->second;
+  }
+  if (startsWith(kind, "tcp.")) {
+    return EvKind::TcpOther;
+  }
+  if (startsWith(kind, "ntlm.")) {
+    return EvKind::Ntlm;
+  }
+  if (startsWith(kind, "kerberos.")) {
+    return EvKind::Kerberos;
+  }
+  return EvKind::Other;
+}
+
+bool isTcpKind(EvKind k) {
+  return k == EvKind::TcpSyn || k == EvKind::TcpSynAck || k == EvKind::TcpFin ||
+         k == EvKind::TcpRst || k == EvKind::TcpOther;
+}
 
 // A "PDU" for timing purposes: any event that carries protocol data (not TCP control, not
 // anomalies or bookkeeping).
 // TLS alerts (close_notify included) and records of exactly an alert's size close a connection;
 // they carry no protocol data, so "who spoke last" ignores them.
-bool isPdu(const Event& ev) {
-  if (isTcpKind(ev.kind) || ev.kind == "anomaly" || ev.kind == "events.suppressed" ||
-      ev.kind == "tls.alert") {
+bool isPdu(const Event& ev, EvKind k) {
+  if (isTcpKind(k) || k == EvKind::Anomaly || k == EvKind::EventsSuppressed ||
+      k == EvKind::TlsAlert) {
     return false;
   }
-  if (ev.kind == "tls.application_data" && ev.fields.is_object()) {
+  if (k == EvKind::TlsAppData && ev.fields.is_object()) {
     auto it = ev.fields.find("alert_sized");
     if (it != ev.fields.end() && it->is_boolean() && it->get<bool>()) {
       return false;
@@ -412,46 +489,84 @@ std::string_view factTypeName(FactType type) noexcept {
 
 std::span<const FactDef> factCatalogue() { return catalogue(); }
 
-const FactDef* findFact(std::string_view name) noexcept {
-  for (const auto& f : catalogue()) {
-    if (f.name == name) {
-      return &f;
+FactId factId(std::string_view name) noexcept {
+  static const std::unordered_map<std::string_view, FactId> kIds = [] {
+    std::unordered_map<std::string_view, FactId> ids;
+    const auto& defs = catalogue();
+    for (std::size_t i = 0; i < defs.size(); ++i) {
+      ids.emplace(defs[i].name, static_cast<FactId>(i));
     }
-  }
-  return nullptr;
+    return ids;
+  }();
+  const auto it = kIds.find(name);
+  return it == kIds.end() ? kNoFact : it->second;
 }
+
+const FactDef* findFact(std::string_view name) noexcept {
+  const FactId id = factId(name);
+  return id == kNoFact ? nullptr : &catalogue()[id];
+}
+
+Facts::Facts() : known_(catalogue().size()) {}
 
 void Facts::set(std::string_view name, FactValue value, std::vector<std::uint64_t> frames) {
   frames.erase(std::remove(frames.begin(), frames.end(), 0U), frames.end());
-  facts_[std::string(name)] = Fact{std::move(value), std::move(frames)};
+  if (const FactId id = factId(name); id != kNoFact) {
+    known_[id] = Fact{std::move(value), std::move(frames)};
+    return;
+  }
+  auto it = other_.lower_bound(name);
+  if (it == other_.end() || it->first != name) {
+    it = other_.emplace_hint(it, std::string(name), Fact{});
+  }
+  it->second = Fact{std::move(value), std::move(frames)};
 }
+
+namespace {
+// Frame 0 means "no frame": no vector is allocated for it.
+std::vector<std::uint64_t> oneFrame(std::uint64_t frame) {
+  return frame == 0 ? std::vector<std::uint64_t>{} : std::vector<std::uint64_t>{frame};
+}
+}  // namespace
+
 void Facts::setBool(std::string_view name, bool v, std::uint64_t frame) {
-  set(name, v, {frame});
+  set(name, v, oneFrame(frame));
 }
 void Facts::setInt(std::string_view name, std::int64_t v, std::uint64_t frame) {
-  set(name, v, {frame});
+  set(name, v, oneFrame(frame));
 }
 void Facts::setString(std::string_view name, std::string v, std::uint64_t frame) {
-  set(name, std::move(v), {frame});
+  set(name, std::move(v), oneFrame(frame));
 }
 void Facts::setDuration(std::string_view name, double seconds, std::uint64_t frame) {
-  set(name, seconds, {frame});
+  set(name, seconds, oneFrame(frame));
 }
 void Facts::setSet(std::string_view name, std::vector<std::string> v, std::uint64_t frame) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
-  set(name, std::move(v), {frame});
+  set(name, std::move(v), oneFrame(frame));
 }
 void Facts::erase(std::string_view name) {
-  auto it = facts_.find(name);
-  if (it != facts_.end()) {
-    facts_.erase(it);
+  if (const FactId id = factId(name); id != kNoFact) {
+    known_[id].reset();
+    return;
+  }
+  auto it = other_.find(name);
+  if (it != other_.end()) {
+    other_.erase(it);
   }
 }
 
 const Fact* Facts::get(std::string_view name) const {
-  auto it = facts_.find(name);
-  return it == facts_.end() ? nullptr : &it->second;
+  if (const FactId id = factId(name); id != kNoFact) {
+    return get(id);
+  }
+  auto it = other_.find(name);
+  return it == other_.end() ? nullptr : &it->second;
+}
+
+const Fact* Facts::get(FactId id) const {
+  return id < known_.size() && known_[id] ? &*known_[id] : nullptr;
 }
 
 std::optional<std::string> Facts::str(std::string_view name) const {
@@ -525,13 +640,20 @@ Facts reduceFacts(const Connection& conn) {
   std::uint64_t syn_ack_frame = 0;
   std::uint64_t syn_frame = 0;
   const Event* close_ev = nullptr;
+  // kinds[i] is the class of evs[i]: every loop below dispatches on it.
+  std::vector<EvKind> kinds;
+  kinds.reserve(evs.size());
   for (const auto& ev : evs) {
-    if (ev.kind == "tcp.syn_ack" && syn_ack_frame == 0) {
-      syn_ack_frame = ev.frame;
-    } else if (ev.kind == "tcp.syn" && syn_frame == 0) {
-      syn_frame = ev.frame;
-    } else if ((ev.kind == "tcp.fin" || ev.kind == "tcp.rst") && close_ev == nullptr) {
-      close_ev = &ev;
+    kinds.push_back(classify(ev.kind));
+  }
+  for (std::size_t i = 0; i < evs.size(); ++i) {
+    const EvKind k = kinds[i];
+    if (k == EvKind::TcpSynAck && syn_ack_frame == 0) {
+      syn_ack_frame = evs[i].frame;
+    } else if (k == EvKind::TcpSyn && syn_frame == 0) {
+      syn_frame = evs[i].frame;
+    } else if ((k == EvKind::TcpFin || k == EvKind::TcpRst) && close_ev == nullptr) {
+      close_ev = &evs[i];
     }
   }
   const auto& cs = conn.dir(Direction::ToServer);
@@ -621,25 +743,27 @@ Facts reduceFacts(const Connection& conn) {
   // A decrypted TLS 1.3 record whose inner content is an alert shows as an application-data
   // record plus a tls.alert event of the same frame and direction: the record is the alert.
   std::set<std::pair<std::uint64_t, std::size_t>> alert_records;
-  for (const auto& ev : evs) {
-    if (ev.kind == "tls.alert") {
-      alert_records.emplace(ev.frame, static_cast<std::size_t>(ev.dir));
+  for (std::size_t i = 0; i < evs.size(); ++i) {
+    if (kinds[i] == EvKind::TlsAlert) {
+      alert_records.emplace(evs[i].frame, static_cast<std::size_t>(evs[i].dir));
     }
   }
-  auto isAlertRecord = [&alert_records](const Event& ev) {
-    return ev.kind == "tls.application_data" &&
+  auto isAlertRecord = [&alert_records](const Event& ev, EvKind k) {
+    return k == EvKind::TlsAppData && !alert_records.empty() &&
            alert_records.count({ev.frame, static_cast<std::size_t>(ev.dir)}) > 0;
   };
 
   bool client_hello_so_far = false;
-  for (const auto& ev : evs) {
+  for (std::size_t i = 0; i < evs.size(); ++i) {
+    const Event& ev = evs[i];
+    const EvKind k = kinds[i];
     const auto d = static_cast<std::size_t>(ev.dir);
-    if (ev.kind == "tls.client_hello") {
+    if (k == EvKind::TlsClientHello) {
       client_hello_so_far = true;
     }
     // A server TLS alert before any ClientHello (a server whose TLS accept failed on the client's
     // close or on garbage) does not mean the client entered the TLS stage.
-    const bool premature_alert = ev.kind == "tls.alert" && !client_hello_so_far;
+    const bool premature_alert = k == EvKind::TlsAlert && !client_hello_so_far;
     if (ev.stage && !premature_alert && (!max_stage || *ev.stage > *max_stage)) {
       max_stage = ev.stage;
       max_stage_frame = ev.frame;
@@ -647,178 +771,227 @@ Facts reduceFacts(const Connection& conn) {
     if (ev.decrypted) {
       decrypted_seen = true;
     }
-    if (isPdu(ev) && !isAlertRecord(ev)) {
+    if (isPdu(ev, k) && !isAlertRecord(ev, k)) {
       last_pdu_overall = &ev;
       if (close_ev == nullptr || ev.frame <= close_ev->frame) {
         last_pdu_before_close[d] = &ev;
       }
     }
-    const std::string& k = ev.kind;
-    if (k == "anomaly") {
-      if (auto id = fieldStr(ev.fields, "id")) {
-        anomalies.push_back(*id);
-        if (first_anomaly_frame == 0) {
-          first_anomaly_frame = ev.frame;
+    switch (k) {
+      case EvKind::Anomaly:
+        if (auto id = fieldStr(ev.fields, "id")) {
+          anomalies.push_back(*id);
+          if (first_anomaly_frame == 0) {
+            first_anomaly_frame = ev.frame;
+          }
         }
-      }
-    } else if (k == "x224.connection_request") {
-      if (!facts.has("x224.request_seen")) {
-        facts.setBool("x224.request_seen", true, ev.frame);
-        auto protos = fieldStrings(ev.fields, "requested_protocols");
-        auto value = fieldInt(ev.fields, "requested_protocols_value");
-        // has_negotiation when the dissector says so; else a requestedProtocols value or names.
-        bool has_neg = fieldBool(ev.fields, "has_negotiation")
-                           .value_or(!protos.empty() || value.has_value());
-        facts.setBool("x224.neg_request_present", has_neg, ev.frame);
-        if (protos.empty()) {
-          protos.push_back("PROTOCOL_RDP");
+        break;
+      case EvKind::X224Request:
+        if (!facts.has("x224.request_seen")) {
+          facts.setBool("x224.request_seen", true, ev.frame);
+          auto protos = fieldStrings(ev.fields, "requested_protocols");
+          auto value = fieldInt(ev.fields, "requested_protocols_value");
+          // has_negotiation when the dissector says so; else a requestedProtocols value or names.
+          bool has_neg = fieldBool(ev.fields, "has_negotiation")
+                             .value_or(!protos.empty() || value.has_value());
+          facts.setBool("x224.neg_request_present", has_neg, ev.frame);
+          if (protos.empty()) {
+            protos.push_back("PROTOCOL_RDP");
+          }
+          facts.setSet("x224.requested_protocols", protos, ev.frame);
+          facts.setSet("x224.request_flags", fieldStrings(ev.fields, "flags"), ev.frame);
+          auto token = fieldStr(ev.fields, "routing_token");
+          facts.setBool("x224.routing_token", token.has_value() && !token->empty(), ev.frame);
+          if (auto c = fieldStr(ev.fields, "cookie")) {
+            facts.setString("x224.cookie", *c, ev.frame);
+          }
+          if (auto c = fieldStr(ev.fields, "correlation_id")) {
+            facts.setString("x224.correlation_id", *c, ev.frame);
+          }
         }
-        facts.setSet("x224.requested_protocols", protos, ev.frame);
-        facts.setSet("x224.request_flags", fieldStrings(ev.fields, "flags"), ev.frame);
-        auto token = fieldStr(ev.fields, "routing_token");
-        facts.setBool("x224.routing_token", token.has_value() && !token->empty(), ev.frame);
-        if (auto c = fieldStr(ev.fields, "cookie")) {
-          facts.setString("x224.cookie", *c, ev.frame);
+        break;
+      case EvKind::X224Confirm:
+        facts.setBool("x224.confirm_seen", true, ev.frame);
+        facts.setString("x224.selected_protocol",
+                        fieldStr(ev.fields, "selected_protocol").value_or("PROTOCOL_RDP"),
+                        ev.frame);
+        facts.setSet("x224.confirm_flags", fieldStrings(ev.fields, "flags"), ev.frame);
+        break;
+      case EvKind::X224NegFailure:
+        facts.setBool("x224.confirm_seen", true, ev.frame);
+        facts.setString("x224.neg_failure",
+                        fieldStr(ev.fields, "failure_code").value_or("UNKNOWN"), ev.frame);
+        break;
+      case EvKind::X224Disconnect:
+        facts.setBool("x224.disconnect_request", true, ev.frame);
+        break;
+      case EvKind::TlsClientHello:
+        if (client_hello == nullptr) {
+          client_hello = &ev;
         }
-        if (auto c = fieldStr(ev.fields, "correlation_id")) {
-          facts.setString("x224.correlation_id", *c, ev.frame);
+        break;
+      case EvKind::TlsServerHello:
+        server_hello = &ev;  // a ServerHello wins over an earlier HelloRetryRequest
+        break;
+      case EvKind::TlsHelloRetry:
+        if (server_hello == nullptr) {
+          server_hello = &ev;
         }
-      }
-    } else if (k == "x224.connection_confirm") {
-      facts.setBool("x224.confirm_seen", true, ev.frame);
-      facts.setString("x224.selected_protocol",
-                      fieldStr(ev.fields, "selected_protocol").value_or("PROTOCOL_RDP"), ev.frame);
-      facts.setSet("x224.confirm_flags", fieldStrings(ev.fields, "flags"), ev.frame);
-    } else if (k == "x224.neg_failure") {
-      facts.setBool("x224.confirm_seen", true, ev.frame);
-      facts.setString("x224.neg_failure", fieldStr(ev.fields, "failure_code").value_or("UNKNOWN"),
-                      ev.frame);
-    } else if (k == "x224.disconnect_request" || k == "x224.error") {
-      facts.setBool("x224.disconnect_request", true, ev.frame);
-    } else if (k == "tls.client_hello") {
-      if (client_hello == nullptr) {
-        client_hello = &ev;
-      }
-    } else if (k == "tls.server_hello" || k == "tls.hello_retry_request") {
-      if (server_hello == nullptr || k == "tls.server_hello") {
-        server_hello = &ev;
-      }
-    } else if (k == "tls.certificate") {
-      facts.setBool("tls.certificate_seen", true, ev.frame);
-    } else if (k == "tls.finished") {
-      finished[d] = true;
-    } else if (k == "tls.change_cipher_spec") {
-      ccs[d] = true;
-    } else if (k == "tls.alert") {
-      auto level = fieldStr(ev.fields, "level").value_or("unknown");
-      bool enc = fieldBool(ev.fields, "encrypted").value_or(false);
-      bool fatal = level == "fatal" || level == "2";
-      if (alert_ev == nullptr || (fatal && !alert_is_fatal)) {
-        alert_ev = &ev;
-        alert_is_fatal = fatal;
-      }
-      if (enc || ev.decrypted) {
-        // A protected alert is a flight of its own in the post-handshake record order.
-        records.push_back(Record{ev.dir, ev.frame, 0, true});
-      }
-    } else if (k == "tls.application_data") {
-      appdata_count[d]++;
-      auto len = fieldInt(ev.fields, "length").value_or(0);
-      appdata_bytes[d] += static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0));
-      // TLS 1.3 hides alerts in application-data records; the TLS dissector marks records of
-      // exactly an encrypted alert's size (RFC 8446 5.2: 2 + 1 + 16 bytes).
-      records.push_back(
-          Record{ev.dir, ev.frame, static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0)),
-                 fieldBool(ev.fields, "alert_sized").value_or(false) || isAlertRecord(ev)});
-    } else if (k == "credssp.ts_request") {
-      if (auto v = fieldInt(ev.fields, "version"); v && !credssp_version[d]) {
-        credssp_version[d] = v;
-        credssp_version_frame[d] = ev.frame;
-      }
-      if (auto e = fieldStr(ev.fields, "error_code"); e && !credssp_error) {
-        credssp_error = e;
-        credssp_error_frame = ev.frame;
-      }
-      if (ev.dir == Direction::ToClient && fieldPresent(ev.fields, "pub_key_auth") &&
-          !server_pub_key_auth) {
-        server_pub_key_auth = true;
-        server_pub_key_auth_frame = ev.frame;
-      }
-      if (ev.dir == Direction::ToServer && fieldPresent(ev.fields, "auth_info") &&
-          !credentials_sent) {
-        credentials_sent = true;
-        credentials_frame = ev.frame;
-      }
-    } else if (k == "credssp.ts_credentials") {
-      if (!credentials_sent) {
-        credentials_sent = true;
-        credentials_frame = ev.frame;
-      }
-    } else if (startsWith(k, "ntlm.")) {
-      ntlm_count++;
-      ntlm_last = k.substr(5);
-      ntlm_last_frame = ev.frame;
-    } else if (startsWith(k, "kerberos.")) {
-      kerberos_seen = true;
-      if (k == "kerberos.krb_error" && !krb_error) {
-        krb_error = fieldStr(ev.fields, "error_code").value_or("UNKNOWN");
-        krb_error_frame = ev.frame;
-      }
-    } else if (k == "rdp.early_user_auth_result") {
-      facts.setString("early_auth.result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
-                      ev.frame);
-    } else if (k == "mcs.connect_response") {
-      facts.setString("mcs.connect_result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
-                      ev.frame);
-    } else if (k == "mcs.attach_user_confirm") {
-      facts.setString("mcs.attach_user_result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
-                      ev.frame);
-    } else if (k == "mcs.channel_join_confirm") {
-      auto r = fieldStr(ev.fields, "result");
-      if (r && *r != "rt-successful" && !facts.flag("mcs.channel_join_failed")) {
-        facts.setBool("mcs.channel_join_failed", true, ev.frame);
-      }
-    } else if (k == "mcs.disconnect_provider_ultimatum") {
-      if (!facts.has("mcs.disconnect_reason")) {
-        facts.setString("mcs.disconnect_reason",
-                        fieldStr(ev.fields, "reason").value_or("UNKNOWN"), ev.frame);
-        facts.setString("mcs.disconnect_from", side(ev.dir), ev.frame);
-      }
-    } else if (k == "rdp.set_error_info") {
-      auto name = fieldStr(ev.fields, "error_info").value_or("UNKNOWN");
-      auto value = fieldInt(ev.fields, "error_info_value");
-      if (name != "ERRINFO_NONE" && value.value_or(1) != 0) {
-        facts.setString("rdp.error_info", name, ev.frame);
-        if (value) {
-          facts.setInt("rdp.error_info_value", *value, ev.frame);
+        break;
+      case EvKind::TlsCertificate:
+        facts.setBool("tls.certificate_seen", true, ev.frame);
+        break;
+      case EvKind::TlsFinished:
+        finished[d] = true;
+        break;
+      case EvKind::TlsChangeCipherSpec:
+        ccs[d] = true;
+        break;
+      case EvKind::TlsAlert: {
+        auto level = fieldStr(ev.fields, "level").value_or("unknown");
+        bool enc = fieldBool(ev.fields, "encrypted").value_or(false);
+        bool fatal = level == "fatal" || level == "2";
+        if (alert_ev == nullptr || (fatal && !alert_is_fatal)) {
+          alert_ev = &ev;
+          alert_is_fatal = fatal;
         }
+        if (enc || ev.decrypted) {
+          // A protected alert is a flight of its own in the post-handshake record order.
+          records.push_back(Record{ev.dir, ev.frame, 0, true});
+        }
+        break;
       }
-    } else if (k == "rdp.license_error") {
-      facts.setString("rdp.license_error", fieldStr(ev.fields, "error_code").value_or("UNKNOWN"),
-                      ev.frame);
-      if (auto st = fieldStr(ev.fields, "state_transition")) {
-        facts.setString("rdp.license_state_transition", *st, ev.frame);
+      case EvKind::TlsAppData: {
+        appdata_count[d]++;
+        auto len = fieldInt(ev.fields, "length").value_or(0);
+        appdata_bytes[d] += static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0));
+        // TLS 1.3 hides alerts in application-data records; the TLS dissector marks records of
+        // exactly an encrypted alert's size (RFC 8446 5.2: 2 + 1 + 16 bytes).
+        records.push_back(
+            Record{ev.dir, ev.frame, static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0)),
+                   fieldBool(ev.fields, "alert_sized").value_or(false) || isAlertRecord(ev, k)});
+        break;
       }
-    } else if (k == "rdp.server_redirection") {
-      facts.setBool("rdp.redirected", true, ev.frame);
-    } else if (k == "rdp.deactivate_all") {
-      facts.setBool("rdp.deactivate_all", true, ev.frame);
-    } else if (k == "rdp.save_session_info") {
-      if (auto le = fieldStr(ev.fields, "logon_error")) {
-        facts.setString("rdp.logon_error", *le, ev.frame);
+      case EvKind::CredsspTsRequest:
+        if (auto v = fieldInt(ev.fields, "version"); v && !credssp_version[d]) {
+          credssp_version[d] = v;
+          credssp_version_frame[d] = ev.frame;
+        }
+        if (auto e = fieldStr(ev.fields, "error_code"); e && !credssp_error) {
+          credssp_error = e;
+          credssp_error_frame = ev.frame;
+        }
+        if (ev.dir == Direction::ToClient && fieldPresent(ev.fields, "pub_key_auth") &&
+            !server_pub_key_auth) {
+          server_pub_key_auth = true;
+          server_pub_key_auth_frame = ev.frame;
+        }
+        if (ev.dir == Direction::ToServer && fieldPresent(ev.fields, "auth_info") &&
+            !credentials_sent) {
+          credentials_sent = true;
+          credentials_frame = ev.frame;
+        }
+        break;
+      case EvKind::CredsspTsCredentials:
+        if (!credentials_sent) {
+          credentials_sent = true;
+          credentials_frame = ev.frame;
+        }
+        break;
+      case EvKind::Ntlm:
+        ntlm_count++;
+        ntlm_last = ev.kind.substr(5);
+        ntlm_last_frame = ev.frame;
+        break;
+      case EvKind::Kerberos:
+      case EvKind::KerberosKrbError:
+        kerberos_seen = true;
+        if (k == EvKind::KerberosKrbError && !krb_error) {
+          krb_error = fieldStr(ev.fields, "error_code").value_or("UNKNOWN");
+          krb_error_frame = ev.frame;
+        }
+        break;
+      case EvKind::EarlyAuthResult:
+        facts.setString("early_auth.result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+                        ev.frame);
+        break;
+      case EvKind::McsConnectResponse:
+        facts.setString("mcs.connect_result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+                        ev.frame);
+        break;
+      case EvKind::McsAttachUserConfirm:
+        facts.setString("mcs.attach_user_result",
+                        fieldStr(ev.fields, "result").value_or("UNKNOWN"), ev.frame);
+        break;
+      case EvKind::McsChannelJoinConfirm: {
+        auto r = fieldStr(ev.fields, "result");
+        if (r && *r != "rt-successful" && !facts.flag("mcs.channel_join_failed")) {
+          facts.setBool("mcs.channel_join_failed", true, ev.frame);
+        }
+        break;
       }
-    } else if (k == "rdp.client_info") {
-      facts.setBool("rdp.client_info_seen", true, ev.frame);
-    } else if (k == "rdp.demand_active") {
-      facts.setBool("rdp.demand_active_seen", true, ev.frame);
-    } else if (k == "rdp.fastpath" && ev.dir == Direction::ToClient) {
-      if (!facts.has("rdp.fastpath_output")) {
-        facts.setBool("rdp.fastpath_output", true, ev.frame);
+      case EvKind::McsDisconnectUltimatum:
+        if (!facts.has("mcs.disconnect_reason")) {
+          facts.setString("mcs.disconnect_reason",
+                          fieldStr(ev.fields, "reason").value_or("UNKNOWN"), ev.frame);
+          facts.setString("mcs.disconnect_from", side(ev.dir), ev.frame);
+        }
+        break;
+      case EvKind::SetErrorInfo: {
+        auto name = fieldStr(ev.fields, "error_info").value_or("UNKNOWN");
+        auto value = fieldInt(ev.fields, "error_info_value");
+        if (name != "ERRINFO_NONE" && value.value_or(1) != 0) {
+          facts.setString("rdp.error_info", name, ev.frame);
+          if (value) {
+            facts.setInt("rdp.error_info_value", *value, ev.frame);
+          }
+        }
+        break;
       }
-    } else if (k == "rdpeudp.syn_ack") {
-      facts.setBool("rdpeudp.syn_ack", true, ev.frame);
-    } else if (k == "rdp.shutdown_request") {
-      facts.setBool("rdp.shutdown_request", true, ev.frame);
+      case EvKind::LicenseError:
+        facts.setString("rdp.license_error",
+                        fieldStr(ev.fields, "error_code").value_or("UNKNOWN"), ev.frame);
+        if (auto st = fieldStr(ev.fields, "state_transition")) {
+          facts.setString("rdp.license_state_transition", *st, ev.frame);
+        }
+        break;
+      case EvKind::ServerRedirection:
+        facts.setBool("rdp.redirected", true, ev.frame);
+        break;
+      case EvKind::DeactivateAll:
+        facts.setBool("rdp.deactivate_all", true, ev.frame);
+        break;
+      case EvKind::SaveSessionInfo:
+        if (auto le = fieldStr(ev.fields, "logon_error")) {
+          facts.setString("rdp.logon_error", *le, ev.frame);
+        }
+        break;
+      case EvKind::ClientInfo:
+        facts.setBool("rdp.client_info_seen", true, ev.frame);
+        break;
+      case EvKind::DemandActive:
+        facts.setBool("rdp.demand_active_seen", true, ev.frame);
+        break;
+      case EvKind::FastPath:
+        // Only server fast-path output proves an active session ([MS-RDPBCGR] 2.2.9.1.2).
+        if (ev.dir == Direction::ToClient && !facts.has("rdp.fastpath_output")) {
+          facts.setBool("rdp.fastpath_output", true, ev.frame);
+        }
+        break;
+      case EvKind::RdpeudpSynAck:
+        facts.setBool("rdpeudp.syn_ack", true, ev.frame);
+        break;
+      case EvKind::ShutdownRequest:
+        facts.setBool("rdp.shutdown_request", true, ev.frame);
+        break;
+      case EvKind::Other:
+      case EvKind::TcpSyn:
+      case EvKind::TcpSynAck:
+      case EvKind::TcpFin:
+      case EvKind::TcpRst:
+      case EvKind::TcpOther:
+      case EvKind::EventsSuppressed:
+        break;
     }
   }
 
@@ -1079,9 +1252,10 @@ Facts reduceFacts(const Connection& conn) {
 
   if (records.empty() && decrypted_seen) {
     // Decrypted without per-record events: the decoded post-handshake PDUs give the same order.
-    for (const auto& ev : evs) {
+    for (std::size_t i = 0; i < evs.size(); ++i) {
+      const Event& ev = evs[i];
       if (ev.decrypted && ev.stage && *ev.stage >= Stage::Nla) {
-        records.push_back(Record{ev.dir, ev.frame, 0, ev.kind == "tls.alert"});
+        records.push_back(Record{ev.dir, ev.frame, 0, kinds[i] == EvKind::TlsAlert});
       }
     }
   }

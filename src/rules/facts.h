@@ -34,6 +34,12 @@ struct FactDef {
 std::span<const FactDef> factCatalogue();
 const FactDef* findFact(std::string_view name) noexcept;
 
+// A fact's position in the catalogue. Rules resolve their fact names to ids once, at load time,
+// so evaluating a condition is an array access instead of a name lookup.
+using FactId = std::uint16_t;
+inline constexpr FactId kNoFact = 0xFFFF;
+FactId factId(std::string_view name) noexcept;  // kNoFact when not in the catalogue
+
 // Duration facts are stored as seconds.
 using FactValue = std::variant<bool, std::int64_t, std::string, double, std::vector<std::string>>;
 
@@ -42,8 +48,11 @@ struct Fact {
   std::vector<std::uint64_t> frames;  // frames of the events that established the fact (may be empty)
 };
 
+// The facts of one connection: catalogue facts in an array indexed by FactId (no allocation per
+// fact name, O(1) lookups); any other name (explain fills template names) in a map.
 class Facts {
  public:
+  Facts();
   void set(std::string_view name, FactValue value, std::vector<std::uint64_t> frames = {});
   void setBool(std::string_view name, bool v, std::uint64_t frame = 0);
   void setInt(std::string_view name, std::int64_t v, std::uint64_t frame = 0);
@@ -53,15 +62,15 @@ class Facts {
   void erase(std::string_view name);
 
   const Fact* get(std::string_view name) const;
+  const Fact* get(FactId id) const;
   bool has(std::string_view name) const { return get(name) != nullptr; }
   std::optional<std::string> str(std::string_view name) const;
   std::optional<std::int64_t> integer(std::string_view name) const;
   bool flag(std::string_view name) const;  // false when absent
 
-  const std::map<std::string, Fact, std::less<>>& all() const { return facts_; }
-
  private:
-  std::map<std::string, Fact, std::less<>> facts_;
+  std::vector<std::optional<Fact>> known_;          // indexed by FactId
+  std::map<std::string, Fact, std::less<>> other_;  // names outside the catalogue
 };
 
 // "true", "42", "0x7" (for *_value facts), "1.250s", "PROTOCOL_SSL,PROTOCOL_HYBRID".

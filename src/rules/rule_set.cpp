@@ -202,6 +202,7 @@ tl::expected<Condition, std::string> parseCondition(const std::vector<Token>& to
   if (def == nullptr) {
     return tl::unexpected("unknown fact '" + c.fact + "'");
   }
+  c.fact_id = factId(c.fact);
   if (start + 1 >= toks.size()) {
     return tl::unexpected("missing operator after '" + c.fact + "'");
   }

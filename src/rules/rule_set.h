@@ -24,6 +24,7 @@ std::string_view opName(Op op) noexcept;
 
 struct Condition {
   std::string fact;
+  FactId fact_id = kNoFact;       // fact's catalogue id, resolved when the rule is parsed
   Op op = Op::Present;
   std::vector<FactValue> values;  // one for comparisons / contains, several for in / not in
   std::string text;               // the condition as written, for `rdpscope rules`
