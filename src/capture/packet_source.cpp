@@ -9,6 +9,8 @@
 #include <cstring>
 #include <queue>
 
+#include "capture/mapped_pcap.h"
+
 namespace rdpscope::capture {
 namespace {
 
@@ -27,6 +29,7 @@ struct FileReader {
   int linktype = 0;
   std::uint64_t size = 0;
   FILE* fp = nullptr;  // owned by pcap; used only for ftell (progress)
+  std::unique_ptr<MappedPcap> mapped;  // plain classic pcap: read in place, no libpcap handle
   // The packet read ahead for the merge.
   bool has_packet = false;
   Timestamp ts{};
@@ -36,6 +39,21 @@ struct FileReader {
   std::string error;
 
   bool advance() {
+    if (mapped) {
+      MappedPcap::Record rec{};
+      const int rc = mapped->next(rec);
+      has_packet = rc == 1;
+      if (rc == 1) {
+        ts = rec.ts;
+        caplen = rec.caplen;
+        wirelen = rec.wirelen;
+        data = rec.data;
+      } else if (rc < 0) {
+        error = path + ": capture file is damaged or truncated after the last complete packet (" +
+                mapped->error() + "); packets before it were analysed";
+      }
+      return has_packet;
+    }
     pcap_pkthdr* hdr = nullptr;
     const u_char* bytes = nullptr;
     const int rc = pcap_next_ex(handle, &hdr, &bytes);
@@ -75,6 +93,17 @@ class FileSource final : public PacketSource {
       }
       if (S_ISDIR(st.st_mode)) {
         return path + ": is a directory, not a capture file";
+      }
+      if (auto mapped = MappedPcap::open(path)) {
+        FileReader r;
+        r.path = path;
+        r.nano = mapped->nanosecond();
+        r.linktype = mapped->linktype();
+        r.size = static_cast<std::uint64_t>(st.st_size);
+        r.mapped = std::move(mapped);
+        total_ += r.size;
+        readers_.push_back(std::move(r));
+        continue;
       }
       char errbuf[PCAP_ERRBUF_SIZE] = {};
       // Our own FILE with a 1 MiB buffer: libpcap reads through stdio, whose default buffer
@@ -157,6 +186,8 @@ class FileSource final : public PacketSource {
     for (const auto& r : readers_) {
       if (!r.has_packet) {
         sum += r.size;
+      } else if (r.mapped) {
+        sum += r.mapped->offset();
       } else if (r.fp != nullptr) {
         const long pos = std::ftell(r.fp);
         sum += pos > 0 ? static_cast<std::uint64_t>(pos) : 0;
