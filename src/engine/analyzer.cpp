@@ -177,7 +177,9 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
     Flow* victim = lru_.front();
     victim->session->connection().notes.push_back(
         "evicted before it ended: the flow table was full (--max-flows " +
-        std::to_string(options_.max_flows) + ")");
+        std::to_string(options_.max_flows_reported != 0 ? options_.max_flows_reported
+                                                         : options_.max_flows) +
+        ")");
     finishFlow(victim, "timeout");
   }
 

@@ -28,6 +28,9 @@ struct AnalyzerOptions {
   const KeyStore* keys = nullptr;
   bool redact_identities = false;
   std::size_t max_flows = limits::kDefaultMaxFlows;
+  // The --max-flows value the eviction note names (0: max_flows). ShardedAnalyzer gives each
+  // worker a share of the user's cap; the note still names the user's.
+  std::size_t max_flows_reported = 0;
   std::size_t max_buffered_bytes = limits::kDefaultMaxBufferedBytes;
   std::int64_t idle_timeout_seconds = limits::kIdleTimeoutSeconds;
   // Seconds of capture time to wait after a close before finishing the connection (late ACKs,

@@ -128,6 +128,7 @@ ShardedAnalyzer::ShardedAnalyzer(const AnalyzerOptions& options, std::size_t thr
     // The caps are totals: each worker gets its share (the first ones the remainder).
     wo.max_flows = std::max<std::size_t>(1, options.max_flows / n + (i < options.max_flows % n ? 1 : 0));
     wo.max_buffered_bytes = std::max<std::size_t>(1, options.max_buffered_bytes / n);
+    wo.max_flows_reported = options.max_flows;
     wo.sweep_on_packets = false;  // the reader broadcasts the sweeps (see the header)
     Worker* raw = w.get();
     w->analyzer = std::make_unique<Analyzer>(wo, [this, raw](model::Connection&& c) {
