@@ -27,6 +27,7 @@
 #include "engine/analyzer.h"
 #include "engine/keystore.h"
 #include "engine/ordered_emitter.h"
+#include "engine/sharded_analyzer.h"
 #include "output/html_writer.h"
 #include "output/json_writer.h"
 #include "output/pcapng_annotator.h"
@@ -112,6 +113,7 @@ struct CliOptions {
   bool verbose = false;
   bool progress = true;
   std::size_t max_flows = limits::kDefaultMaxFlows;
+  std::size_t threads = 1;
   // live
   std::string interface;
   std::string filter;
@@ -300,7 +302,8 @@ std::string dropPrivileges(const std::string& user) {
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
-  void update(const capture::PacketSource& src, const engine::Analyzer& a, bool force = false) {
+  void update(const capture::PacketSource& src, std::uint64_t packets, std::uint64_t connections,
+              bool force = false) {
     if (!enabled_) {
       return;
     }
@@ -316,8 +319,8 @@ class ProgressBar {
     const double eta = frac > 0.01 ? elapsed * (1 - frac) / frac : 0;
     std::fprintf(stderr, "\r[%-30s] %5.1f%%  %.1f/%.1f MB  %llu packets  %llu connections  ETA %.0fs ",
                  std::string(static_cast<std::size_t>(frac * 30), '#').c_str(), frac * 100,
-                 done / 1e6, total / 1e6, static_cast<unsigned long long>(a.stats().packets),
-                 static_cast<unsigned long long>(a.stats().connections + a.openFlows()), eta);
+                 done / 1e6, total / 1e6, static_cast<unsigned long long>(packets),
+                 static_cast<unsigned long long>(connections), eta);
     shown_ = true;
   }
   void clear() {
@@ -478,6 +481,25 @@ int runAnalysis(CliOptions& o) {
   engine::Analyzer analyzer(ao, on_connection);
   analyzer_ptr = &analyzer;
 
+  // --threads N >= 2 (JSON from files only, checked in main()): flows sharded across N worker
+  // threads; they diagnose and serialize, this thread reads, dispatches and writes in order.
+  std::optional<engine::ShardedAnalyzer> sharded;
+  std::uint64_t collected = 0;
+  auto collect = [&](engine::PreparedConnection&& pc) {
+    ++collected;
+    emitter.push(std::move(pc.conn), hold_text ? held.hold(std::move(pc.payload)) : std::string());
+  };
+  if (o.threads > 1) {
+    sharded.emplace(ao, o.threads, [&](model::Connection&& c) {
+      rules::diagnose(c, *rules);
+      if (!hold_text) {
+        return engine::PreparedConnection{std::move(c), {}};
+      }
+      std::string tail = wanted(c, o) ? output::connectionJsonTail(c, o.redact) : std::string();
+      return engine::PreparedConnection{skeleton(std::move(c)), std::move(tail)};
+    });
+  }
+
   g_source = source.get();
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
@@ -488,13 +510,25 @@ int runAnalysis(CliOptions& o) {
   const auto started = std::chrono::steady_clock::now();
   capture::RawPacket pkt;
   std::size_t printed = 0;
-  while (!g_stop && source->next(pkt)) {
+  // Exactly one of these two loops runs: sharded (--threads N >= 2), or the single analyzer.
+  while (sharded && !g_stop && source->next(pkt)) {
+    sharded->onPacket(pkt);
+    if ((sharded->packets() & 0xFFF) == 0) {
+      progress.update(*source, sharded->packets(), collected);
+    }
+    emitter.release(std::nullopt, sharded->collect(collect));
+    if (emitter.held() == 0) {
+      held.reset();
+    }
+  }
+  while (!sharded && !g_stop && source->next(pkt)) {
     analyzer.onPacket(pkt);
     if (live_annotator && pkt.frame != 0) {
       live_annotator->addPacket(pkt.linktype, pkt.ts, pkt.caplen, pkt.wirelen, pkt.bytes, pkt.frame);
     }
     if ((analyzer.stats().packets & 0xFFF) == 0) {
-      progress.update(*source, analyzer);
+      progress.update(*source, analyzer.stats().packets,
+                      analyzer.stats().connections + analyzer.openFlows());
     }
     if (stream_json) {
       emitter.release(analyzer.oldestOpenStart(), pkt.ts);
@@ -548,8 +582,13 @@ int runAnalysis(CliOptions& o) {
   }
   const std::string read_error = source->error();
   finishing = true;
-  analyzer.finish();
+  if (sharded) {
+    sharded->finish(collect, [&](Timestamp watermark) { emitter.release(std::nullopt, watermark); });
+  } else {
+    analyzer.finish();
+  }
   emitter.flush();
+  const engine::AnalyzerStats stats = sharded ? sharded->stats() : analyzer.stats();
 
   // Deterministic order: first packet time, then 5-tuple.
   std::vector<model::Connection> rest(std::make_move_iterator(conns.begin() + static_cast<std::ptrdiff_t>(printed)),
@@ -566,11 +605,11 @@ int runAnalysis(CliOptions& o) {
 
   summary.files = live ? std::vector<std::string>{} : o.files;
   summary.interface = live ? o.interface : "";
-  summary.packets = analyzer.stats().packets;
-  summary.bytes = analyzer.stats().bytes;
-  if (analyzer.stats().packets > 0) {
-    summary.capture_start = analyzer.stats().first_ts;
-    summary.capture_end = analyzer.stats().last_ts;
+  summary.packets = stats.packets;
+  summary.bytes = stats.bytes;
+  if (stats.packets > 0) {
+    summary.capture_start = stats.first_ts;
+    summary.capture_end = stats.last_ts;
   }
   if (live) {
     const auto st = source->stats();
@@ -655,17 +694,23 @@ int runAnalysis(CliOptions& o) {
     }
   }
   spdlog::info("{} packets, {} connections, {} non-RDP packets, {} IP fragments, {} undecodable",
-               analyzer.stats().packets, stream_json ? streamed : conns.size(),
-               analyzer.stats().non_rdp_packets,
-               analyzer.stats().ip_fragments,
-               analyzer.stats().malformed + analyzer.stats().truncated + analyzer.stats().unsupported_link);
+               stats.packets, stream_json ? streamed : conns.size(),
+               stats.non_rdp_packets,
+               stats.ip_fragments,
+               stats.malformed + stats.truncated + stats.unsupported_link);
   if (stream_json) {
     const auto& es = emitter.stats();
     spdlog::info("streamed {} connections: at most {} held for ordering, {} forced out by the cap, "
                  "{} late; {} attempts tracked at the end; peak open flows {}; {} bytes of JSON held "
                  "in a temporary file",
                  es.released, es.peak_held, es.forced, es.late, grouper.tracked(),
-                 analyzer.stats().peak_flows, held.spilledBytes());
+                 stats.peak_flows, held.spilledBytes());
+  }
+  if (sharded) {
+    const auto& ss = sharded->shardedStats();
+    spdlog::info("{} threads: {} batches, {} sweep ticks, {} waits to decide a sweep, {} waits for a "
+                 "full queue (peak open flows above: sum of per-thread peaks)",
+                 o.threads, ss.batches, ss.sweep_ticks, ss.sync_waits, ss.full_waits);
   }
   if (!read_error.empty()) {
     return fail(kExitPartial, read_error);
@@ -711,6 +756,7 @@ int main(int argc, char** argv) {
       ("redact-identities", po::bool_switch(&o.redact), "hide user, domain, workstation and client names")
       ("no-progress", "no progress bar on stderr")
       ("max-flows", po::value(&o.max_flows), "flows tracked at once before the oldest is evicted")
+      ("threads", po::value(&o.threads)->default_value(1), "analyze: worker threads (N >= 2: flows sharded across N threads; --format json only)")
       ("verbose,v", po::bool_switch(&o.verbose), "diagnostics on stderr")
       ("interface,i", po::value(&o.interface), "live: interface to capture on")
       ("filter", po::value(&o.filter), "live: BPF filter (default: RDP port 3389 + RDP detection)")
@@ -769,6 +815,13 @@ int main(int argc, char** argv) {
     return fail(kExitUsage, "--format html needs --output FILE (or redirect stdout)");
   }
 
+  if (o.threads == 0 || o.threads > 64) {
+    return fail(kExitUsage, "--threads must be between 1 and 64");
+  }
+  if (o.threads > 1 && (o.command != "analyze" || o.format != "json" || !o.write_annotated.empty())) {
+    return fail(kExitUsage, "--threads N > 1 works with 'analyze --format json' only (not live, text, "
+                            "html or --write-annotated); use --threads 1");
+  }
   if (o.command == "analyze") {
     o.files = args;
     return runAnalysis(o);

@@ -177,7 +177,9 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
     Flow* victim = lru_.front();
     victim->session->connection().notes.push_back(
         "evicted before it ended: the flow table was full (--max-flows " +
-        std::to_string(options_.max_flows) + ")");
+        std::to_string(options_.max_flows_reported != 0 ? options_.max_flows_reported
+                                                         : options_.max_flows) +
+        ")");
     finishFlow(victim, "timeout");
   }
 
@@ -219,9 +221,24 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
   return raw_flow;
 }
 
-void Analyzer::onPacket(const capture::RawPacket& raw) {
+bool Analyzer::startsFlow(const PacketView& p, const std::vector<std::uint16_t>& extra_ports) {
+  auto rdp_port = [&](std::uint16_t port) {
+    return port == kRdpPort ||
+           std::find(extra_ports.begin(), extra_ports.end(), port) != extra_ports.end();
+  };
+  if (rdp_port(p.src_port) || rdp_port(p.dst_port)) {
+    return true;  // UDP and TCP on an RDP port
+  }
+  if (p.transport != Transport::Tcp) {
+    return false;
+  }
+  const bool syn = (p.flags & tcpflag::kSyn) && !(p.flags & tcpflag::kAck);
+  return syn || (!p.payload.empty() && rdp::looksLikeRdpConnectionRequest(p.payload));
+}
+
+bool Analyzer::onPacket(const capture::RawPacket& raw) {
   if (raw.frame == 0) {
-    return;  // live read timeout tick
+    return false;  // live read timeout tick
   }
   ++stats_.packets;
   stats_.bytes += raw.caplen;
@@ -234,18 +251,18 @@ void Analyzer::onPacket(const capture::RawPacket& raw) {
   const auto status = capture::decodePacket(raw.linktype, raw.bytes, raw.wirelen, p);
   switch (status) {
     case capture::DecodeStatus::Ok: break;
-    case capture::DecodeStatus::NotIp: ++stats_.not_ip; return;
-    case capture::DecodeStatus::NotTcpUdp: ++stats_.not_tcp_udp; return;
-    case capture::DecodeStatus::Fragment: ++stats_.ip_fragments; return;
-    case capture::DecodeStatus::UnsupportedLink: ++stats_.unsupported_link; return;
-    case capture::DecodeStatus::Malformed: ++stats_.malformed; return;
-    case capture::DecodeStatus::Truncated: ++stats_.truncated; return;
+    case capture::DecodeStatus::NotIp: ++stats_.not_ip; return false;
+    case capture::DecodeStatus::NotTcpUdp: ++stats_.not_tcp_udp; return false;
+    case capture::DecodeStatus::Fragment: ++stats_.ip_fragments; return false;
+    case capture::DecodeStatus::UnsupportedLink: ++stats_.unsupported_link; return false;
+    case capture::DecodeStatus::Malformed: ++stats_.malformed; return false;
+    case capture::DecodeStatus::Truncated: ++stats_.truncated; return false;
   }
 
   Flow* flow = lookupOrCreate(raw, p);
   if (flow == nullptr) {
     ++stats_.non_rdp_packets;
-    return;
+    return false;
   }
   flow->last_seen = raw.ts;
   lru_.splice(lru_.end(), lru_, flow->lru_it);
@@ -282,10 +299,11 @@ void Analyzer::onPacket(const capture::RawPacket& raw) {
     handleUdp(*flow, raw, p);
   }
 
-  if (raw.ts.ns - last_sweep_.ns >= kNs) {
+  if (options_.sweep_on_packets && raw.ts.ns - last_sweep_.ns >= kNs) {
     last_sweep_ = raw.ts;
     sweep(raw.ts);
   }
+  return true;
 }
 
 bool Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {

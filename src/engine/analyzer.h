@@ -28,11 +28,18 @@ struct AnalyzerOptions {
   const KeyStore* keys = nullptr;
   bool redact_identities = false;
   std::size_t max_flows = limits::kDefaultMaxFlows;
+  // The --max-flows value the eviction note names (0: max_flows). ShardedAnalyzer gives each
+  // worker a share of the user's cap; the note still names the user's.
+  std::size_t max_flows_reported = 0;
   std::size_t max_buffered_bytes = limits::kDefaultMaxBufferedBytes;
   std::int64_t idle_timeout_seconds = limits::kIdleTimeoutSeconds;
   // Seconds of capture time to wait after a close before finishing the connection (late ACKs,
   // retransmitted FINs belong to it).
   std::int64_t close_linger_seconds = 5;
+  // Idle / linger sweep once a second of capture time, from onPacket(). False: the caller
+  // drives it with sweepAt() (engine::ShardedAnalyzer, so every shard sweeps at the instants
+  // the single-threaded analyzer would).
+  bool sweep_on_packets = true;
 };
 
 struct AnalyzerStats {
@@ -62,7 +69,15 @@ class Analyzer {
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
 
-  void onPacket(const capture::RawPacket& packet);
+  // Returns whether the packet reached a flow (an existing one or one it created): only those
+  // packets advance the once-a-second sweep.
+  bool onPacket(const capture::RawPacket& packet);
+  // Finishes closed flows quiet for close_linger_seconds and idle ones (see sweep_on_packets).
+  void sweepAt(Timestamp now) { sweep(now); }
+  // Whether this packet creates a flow when none exists for its addresses (the tests at the
+  // top of lookupOrCreate, which must stay in step): lets a reader that has no flow table know
+  // that the packet reaches a flow.
+  static bool startsFlow(const capture::PacketView& p, const std::vector<std::uint16_t>& extra_ports);
   // Finishes every open connection (capture end / Ctrl-C), in order of start time.
   void finish();
   const AnalyzerStats& stats() const { return stats_; }

@@ -40,11 +40,12 @@ tcpdump -r "$WORK/a.pcap" -w /dev/null 2> /dev/null; check "corpus is a valid pc
 
 tshark_opt=(--no-tshark)
 command -v tshark > /dev/null && tshark_opt=()
-RDPSCOPE_BIN="$BIN" bash "$SRC/tools/bench/bench.sh" "$WORK/a.pcap" --keylog "$WORK/a.keys" \
+RDPSCOPE_BIN="$BIN" bash "$SRC/tools/bench/bench.sh" "$WORK/a.pcap" --keylog "$WORK/a.keys" --threads 2 \
   "${tshark_opt[@]}" > "$WORK/bench.txt" 2>&1
 check "bench.sh runs" $?
 cat "$WORK/bench.txt"
 grep -q "rdpscope/floor throughput" "$WORK/bench.txt"; check "bench.sh prints the floor ratio" $?
+grep -q -- "--threads 2 vs 1" "$WORK/bench.txt"; check "bench.sh --threads adds the parallel rows" $?
 
 "$BIN" analyze "$WORK/a.pcap" --format json --no-progress > "$WORK/out.json" 2> /dev/null
 conns=$(grep -c '"client":' "$WORK/out.json")

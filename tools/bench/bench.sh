@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # Benchmarks rdpscope against the read floor (tcpdump) and tshark on one capture, in one run.
 #
-#   tools/bench/bench.sh CORPUS [--keylog FILE] [--runs N] [--no-tshark] [--markdown]
+#   tools/bench/bench.sh CORPUS [--keylog FILE] [--runs N] [--threads N] [--no-tshark] [--markdown]
 #
 # For each tool: wall time, packets/s, MB/s and peak RSS (GNU time -v), best wall time of N runs
 # (default 1) with the file in the page cache first. Then the ratios the performance targets use:
 #   rdpscope/floor = floor wall time / rdpscope wall time (throughput share of the read floor)
 #   tshark/rdpscope = tshark wall time / rdpscope wall time (how many times faster than tshark)
-# The binary is $RDPSCOPE_BIN, else build-perf/rdpscope, else build/rdpscope.
+# --threads N adds rows for `rdpscope --threads N` (parallel analysis; with --keylog too) and
+# the speed-up over one thread. The binary is $RDPSCOPE_BIN, else build-perf/rdpscope, else
+# build/rdpscope.
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-1}"; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-1}"; }
 
 corpus=""
 keylog=""
 runs=1
 tshark=1
 markdown=0
+threads=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keylog) keylog="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
     --no-tshark) tshark=0; shift ;;
     --markdown) markdown=1; shift ;;
     -h|--help) usage 0 ;;
@@ -29,6 +33,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$corpus" && -r "$corpus" ]] || { echo "bench.sh: need a readable CORPUS" >&2; usage; }
+[[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --threads needs a number" >&2; usage; }
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -79,6 +84,10 @@ add floor "tcpdump -r $corpus -w /dev/null"
 [[ $tshark -eq 1 ]] && add tshark "tshark -r $corpus -T fields -e frame.number -e rdp.neg_type -e tls.handshake.type"
 add rdpscope "$bin analyze $corpus --format json --no-progress"
 [[ -n "$keylog" ]] && add rdpscope_keylog "$bin analyze $corpus --format json --no-progress --keylog $keylog"
+if [[ -n "$threads" ]]; then
+  add "rdpscope_t$threads" "$bin analyze $corpus --format json --no-progress --threads $threads"
+  [[ -n "$keylog" ]] && add "rdpscope_keylog_t$threads" "$bin analyze $corpus --format json --no-progress --keylog $keylog --threads $threads"
+fi
 
 measure floor tcpdump -r "$corpus" -w /dev/null
 if [[ $tshark -eq 1 ]]; then
@@ -87,6 +96,13 @@ fi
 measure rdpscope "$bin" analyze "$corpus" --format json --no-progress
 if [[ -n "$keylog" ]]; then
   measure rdpscope_keylog "$bin" analyze "$corpus" --format json --no-progress --keylog "$keylog"
+fi
+if [[ -n "$threads" ]]; then
+  measure "rdpscope_t$threads" "$bin" analyze "$corpus" --format json --no-progress --threads "$threads"
+  if [[ -n "$keylog" ]]; then
+    measure "rdpscope_keylog_t$threads" "$bin" analyze "$corpus" --format json --no-progress \
+      --keylog "$keylog" --threads "$threads"
+  fi
 fi
 
 echo "corpus: $corpus ($bytes bytes, $packets packets), best of $runs run(s), $(nproc) CPUs"
@@ -116,4 +132,13 @@ fi
 if [[ $tshark -eq 1 ]]; then
   read -r tw _ _ < "$tmp/tshark"
   awk -v t="$tw" -v r="$rw" 'BEGIN { printf("tshark/rdpscope: %.1fx faster   (target >= 30x)\n", t / (r > 0 ? r : 0.001)) }'
+fi
+if [[ -n "$threads" ]]; then
+  read -r tw _ _ < "$tmp/rdpscope_t$threads"
+  awk -v n="$threads" -v a="$rw" -v b="$tw" 'BEGIN { printf("--threads %s vs 1: %.2fx by wall time\n", n, a / (b > 0 ? b : 0.001)) }'
+  if [[ -n "$keylog" ]]; then
+    read -r kw _ _ < "$tmp/rdpscope_keylog"
+    read -r ktw _ _ < "$tmp/rdpscope_keylog_t$threads"
+    awk -v n="$threads" -v a="$kw" -v b="$ktw" 'BEGIN { printf("--threads %s vs 1 with --keylog: %.2fx by wall time\n", n, a / (b > 0 ? b : 0.001)) }'
+  fi
 fi

@@ -1,0 +1,499 @@
+#include "engine/sharded_analyzer.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+
+#include "rdp/rdp_probe.h"
+
+namespace rdpscope::engine {
+
+using capture::DecodeStatus;
+using capture::PacketView;
+using capture::Transport;
+
+namespace {
+
+constexpr std::int64_t kNs = 1'000'000'000;
+constexpr std::uint16_t kRdpPort = 3389;
+// A batch is handed over at this many bytes of packet data even if not full (jumbo frames).
+constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
+// Beyond this many tracked non-RDP-port flows, every such packet is treated as "maybe".
+constexpr std::size_t kMaxTrackedFlows = std::size_t{1} << 20;
+constexpr Timestamp kEndOfTime{std::numeric_limits<std::int64_t>::max()};
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+std::uint64_t hashKey(const std::array<std::uint8_t, 37>& k) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::size_t i = 0; i < 32; i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, k.data() + i, 8);
+    h = mix(h, w);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, k.data() + 32, 5);
+  h = mix(h, tail);
+  // Final avalanche (splitmix64), so "h % workers" uses every bit.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
+ShardedAnalyzer::FlowKey ShardedAnalyzer::keyOf(const PacketView& p) {
+  const bool src_first = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
+  const auto& a = src_first ? p.src : p.dst;
+  const auto& b = src_first ? p.dst : p.src;
+  const std::uint16_t pa = src_first ? p.src_port : p.dst_port;
+  const std::uint16_t pb = src_first ? p.dst_port : p.src_port;
+  FlowKey k;
+  std::memcpy(k.bytes.data(), a.bytes.data(), 16);
+  std::memcpy(k.bytes.data() + 16, b.bytes.data(), 16);
+  std::memcpy(k.bytes.data() + 32, &pa, 2);
+  std::memcpy(k.bytes.data() + 34, &pb, 2);
+  k.bytes[36] = static_cast<std::uint8_t>(p.transport);
+  return k;
+}
+
+std::size_t ShardedAnalyzer::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
+  return static_cast<std::size_t>(hashKey(k.bytes));
+}
+
+// One item of a batch: a packet (its bytes in the batch's arena) or a sweep tick.
+struct ShardedAnalyzer::Entry {
+  std::uint64_t frame = 0;
+  Timestamp ts{};
+  int linktype = 0;
+  std::uint32_t caplen = 0;
+  std::uint32_t wirelen = 0;
+  std::size_t offset = 0;        // into Batch::bytes
+  std::size_t source_index = 0;
+  bool tick = false;    // no packet: sweep the flow table at `ts`
+  bool report = false;  // tell the reader whether this packet reached a flow
+};
+
+struct ShardedAnalyzer::Batch {
+  std::vector<Entry> entries;
+  std::vector<std::uint8_t> bytes;  // copies of the packets (libpcap reuses its buffer)
+  bool finish = false;              // capture end: finish every open flow after the entries
+  void clear() {
+    entries.clear();
+    bytes.clear();
+    finish = false;
+  }
+};
+
+struct ShardedAnalyzer::Worker {
+  std::unique_ptr<Analyzer> analyzer;
+  std::thread thread;
+
+  // Under ShardedAnalyzer::mutex_.
+  std::deque<Batch> queue;
+  std::vector<Batch> spare;  // processed batches, reused (their buffers stay allocated)
+  std::condition_variable cv;  // queue not empty, or stop
+  std::vector<PreparedConnection> posted;  // finished, not yet collected
+  std::optional<Timestamp> oldest;  // oldest open flow start after the last processed batch
+  Timestamp time{std::numeric_limits<std::int64_t>::min()};  // last entry processed
+  std::uint64_t batches_done = 0;
+  bool reached = false;  // answer for the last `report` packet
+  bool done = false;     // capture end processed (or failed)
+  bool stop = false;
+
+  // Worker thread only.
+  std::vector<PreparedConnection> pending;
+  bool finishing = false;
+
+  // Reader only.
+  Batch filling;
+  std::uint64_t batches_sent = 0;
+};
+
+ShardedAnalyzer::ShardedAnalyzer(const AnalyzerOptions& options, std::size_t threads,
+                                 Prepare prepare)
+    : options_(options), prepare_(std::move(prepare)) {
+  const std::size_t n = std::max<std::size_t>(threads, 1);
+  oldest_.resize(n);
+  time_.assign(n, Timestamp{std::numeric_limits<std::int64_t>::min()});
+  for (std::size_t i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    AnalyzerOptions wo = options;
+    // The caps are totals: each worker gets its share (the first ones the remainder).
+    wo.max_flows = std::max<std::size_t>(1, options.max_flows / n + (i < options.max_flows % n ? 1 : 0));
+    wo.max_buffered_bytes = std::max<std::size_t>(1, options.max_buffered_bytes / n);
+    wo.max_flows_reported = options.max_flows;
+    wo.sweep_on_packets = false;  // the reader broadcasts the sweeps (see the header)
+    Worker* raw = w.get();
+    w->analyzer = std::make_unique<Analyzer>(wo, [this, raw](model::Connection&& c) {
+      raw->pending.push_back(prepare_(std::move(c)));
+      // At capture end one worker may finish thousands of flows: hand them over in chunks, so
+      // the reader can write them while the rest are finished.
+      if (raw->finishing && raw->pending.size() >= 256) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& pc : raw->pending) {
+          raw->posted.push_back(std::move(pc));
+        }
+        raw->pending.clear();
+        raw->oldest = raw->analyzer->oldestOpenStart();
+        raw->time = kEndOfTime;
+        generation_.fetch_add(1, std::memory_order_release);
+        reader_cv_.notify_one();
+      }
+    });
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) {
+    w->thread = std::thread([this, raw = w.get()] { workerLoop(*raw); });
+  }
+}
+
+ShardedAnalyzer::~ShardedAnalyzer() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& w : workers_) {
+      w->stop = true;
+      w->cv.notify_one();
+    }
+  }
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) {
+      w->thread.join();
+    }
+  }
+}
+
+void ShardedAnalyzer::workerLoop(Worker& w) {
+  for (;;) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      w.cv.wait(lock, [&] { return w.stop || !w.queue.empty(); });
+      if (w.stop) {
+        return;
+      }
+      batch = std::move(w.queue.front());
+      w.queue.pop_front();
+      reader_cv_.notify_one();  // room in the queue
+    }
+    bool reached = false;
+    Timestamp time{std::numeric_limits<std::int64_t>::min()};
+    try {
+      for (const Entry& e : batch.entries) {
+        if (e.tick) {
+          w.analyzer->sweepAt(e.ts);
+        } else {
+          capture::RawPacket raw;
+          raw.frame = e.frame;
+          raw.ts = e.ts;
+          raw.linktype = e.linktype;
+          raw.caplen = e.caplen;
+          raw.wirelen = e.wirelen;
+          raw.bytes = ByteView(batch.bytes.data() + e.offset, e.caplen);
+          raw.source_index = e.source_index;
+          const bool r = w.analyzer->onPacket(raw);
+          if (e.report) {
+            reached = r;
+          }
+        }
+        time = e.ts;
+      }
+      if (batch.finish) {
+        w.finishing = true;
+        w.analyzer->finish();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!worker_error_) {
+        worker_error_ = std::current_exception();
+      }
+      w.done = true;
+      ++w.batches_done;
+      generation_.fetch_add(1, std::memory_order_release);
+      reader_cv_.notify_one();
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& pc : w.pending) {
+      w.posted.push_back(std::move(pc));
+    }
+    w.pending.clear();
+    w.oldest = w.analyzer->oldestOpenStart();
+    if (batch.finish) {
+      w.time = kEndOfTime;
+      w.done = true;
+    } else if (!batch.entries.empty()) {
+      w.time = time;
+    }
+    w.reached = reached;
+    ++w.batches_done;
+    batch.clear();
+    w.spare.push_back(std::move(batch));
+    generation_.fetch_add(1, std::memory_order_release);
+    reader_cv_.notify_one();
+  }
+}
+
+std::size_t ShardedAnalyzer::shardOf(const PacketView& p) const {
+  return static_cast<std::size_t>(hashKey(keyOf(p).bytes) % workers_.size());
+}
+
+void ShardedAnalyzer::onPacket(const capture::RawPacket& raw) {
+  if (raw.frame == 0) {
+    return;  // live read timeout tick (live capture does not use threads)
+  }
+  ++reader_stats_.packets;
+  reader_stats_.bytes += raw.caplen;
+  if (reader_stats_.packets == 1) {
+    reader_stats_.first_ts = raw.ts;
+  }
+  reader_stats_.last_ts = std::max(reader_stats_.last_ts, raw.ts);
+
+  PacketView p;
+  const DecodeStatus status = capture::decodePacket(raw.linktype, raw.bytes, raw.wirelen, p);
+  const std::size_t shard = status == DecodeStatus::Ok ? shardOf(p) : 0;
+
+  // Analyzer sweeps at the first packet reaching a flow a second (or more) after its last sweep;
+  // only then does it matter whether this packet reaches a flow.
+  bool tick = false;
+  if (raw.ts.ns - last_tick_.ns >= kNs) {
+    tick = reachesFlow(raw, status, p, shard);  // appends the packet
+  } else {
+    append(shard, raw, false, false);
+  }
+  if (status == DecodeStatus::Ok) {
+    trackNonRdpPortFlow(p);
+  }
+  if (tick) {
+    last_tick_ = raw.ts;
+    ++sharded_stats_.sweep_ticks;
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      append(i, raw, true, false);
+      flush(i);  // also keeps idle workers' published time moving
+    }
+  } else {
+    Batch& b = workers_[shard]->filling;
+    if (b.entries.size() >= kBatchPackets || b.bytes.size() >= kBatchBytes) {
+      flush(shard);
+    }
+  }
+}
+
+bool ShardedAnalyzer::reachesFlow(const capture::RawPacket& raw, DecodeStatus status,
+                                  const PacketView& p, std::size_t shard) {
+  bool reaches = false;
+  if (status != DecodeStatus::Ok) {
+    reaches = false;
+  } else if (Analyzer::startsFlow(p, options_.extra_ports)) {
+    reaches = true;  // an existing flow or a new one
+  } else if (p.transport == Transport::Tcp &&
+             (maybe_flows_overflow_ || maybe_flows_.count(keyOf(p)) > 0)) {
+    // Only the worker knows whether this flow still exists: ask it, and wait.
+    Worker& w = *workers_[shard];
+    append(shard, raw, false, true);
+    flush(shard);
+    ++sharded_stats_.sync_waits;
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t target = w.batches_sent;
+    reader_cv_.wait(lock, [&] { return w.batches_done >= target || worker_error_; });
+    if (worker_error_) {
+      lock.unlock();
+      rethrowWorkerError();
+    }
+    return w.reached;
+  }
+  append(shard, raw, false, false);
+  return reaches;
+}
+
+// Mirrors which TCP flows between two non-RDP ports can exist in a worker (see maybe_flows_).
+// It may keep a flow the worker has already finished (harmless: the reader then asks), but
+// must never drop one the worker still has.
+void ShardedAnalyzer::trackNonRdpPortFlow(const PacketView& p) {
+  auto rdp_port = [&](std::uint16_t port) {
+    return port == kRdpPort || std::find(options_.extra_ports.begin(), options_.extra_ports.end(),
+                                         port) != options_.extra_ports.end();
+  };
+  if (p.transport != Transport::Tcp || rdp_port(p.src_port) || rdp_port(p.dst_port) ||
+      maybe_flows_overflow_) {
+    return;
+  }
+  const bool syn = (p.flags & capture::tcpflag::kSyn) && !(p.flags & capture::tcpflag::kAck);
+  const bool has_payload = !p.payload.empty() || p.payload_wire_len > p.payload.size();
+  if (syn) {
+    maybe_flows_.try_emplace(keyOf(p), false);  // tentative, unless already kept
+  } else if (!p.payload.empty() && rdp::looksLikeRdpConnectionRequest(p.payload)) {
+    maybe_flows_[keyOf(p)] = true;  // an RDP request: the flow is kept
+  } else if (has_payload) {
+    // A tentative flow's first bytes are not an RDP request: Analyzer finishes it.
+    auto it = maybe_flows_.find(keyOf(p));
+    if (it != maybe_flows_.end() && !it->second) {
+      maybe_flows_.erase(it);
+    }
+  }
+  if (maybe_flows_.size() > kMaxTrackedFlows) {
+    maybe_flows_.clear();
+    maybe_flows_overflow_ = true;
+  }
+}
+
+void ShardedAnalyzer::append(std::size_t shard, const capture::RawPacket& raw, bool tick,
+                             bool report) {
+  Batch& b = workers_[shard]->filling;
+  Entry e;
+  e.ts = raw.ts;
+  e.tick = tick;
+  if (!tick) {
+    e.frame = raw.frame;
+    e.linktype = raw.linktype;
+    e.caplen = raw.caplen;
+    e.wirelen = raw.wirelen;
+    e.source_index = raw.source_index;
+    e.report = report;
+    e.offset = b.bytes.size();
+    b.bytes.insert(b.bytes.end(), raw.bytes.begin(), raw.bytes.end());
+  }
+  b.entries.push_back(e);
+}
+
+void ShardedAnalyzer::flush(std::size_t shard) {
+  Worker& w = *workers_[shard];
+  if (w.filling.entries.empty() && !w.filling.finish) {
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (w.queue.size() >= kQueueBatches) {
+    ++sharded_stats_.full_waits;
+    reader_cv_.wait(lock, [&] { return w.queue.size() < kQueueBatches || worker_error_; });
+  }
+  if (worker_error_) {
+    lock.unlock();
+    rethrowWorkerError();
+  }
+  w.queue.push_back(std::move(w.filling));
+  if (!w.spare.empty()) {
+    w.filling = std::move(w.spare.back());
+    w.spare.pop_back();
+  } else {
+    w.filling = Batch{};
+  }
+  ++w.batches_sent;
+  ++sharded_stats_.batches;
+  w.cv.notify_one();
+}
+
+Timestamp ShardedAnalyzer::collect(const Collect& collect) {
+  // Called after every packet: without a new post since the last call nothing changed that
+  // matters (the previous watermark is still safe), so no lock.
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (generation == seen_generation_) {
+    return watermark_;
+  }
+  seen_generation_ = generation;
+  std::vector<std::vector<PreparedConnection>> got(workers_.size());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (worker_error_) {
+      // handled below, outside the lock
+    } else {
+      for (std::size_t i = 0; i < workers_.size(); ++i) {
+        Worker& w = *workers_[i];
+        got[i].swap(w.posted);
+        oldest_[i] = w.oldest;
+        // A worker with nothing in flight sees no packet before the reader's next one.
+        const bool idle = !finished_ && w.batches_done == w.batches_sent && w.filling.entries.empty();
+        time_[i] = idle ? std::max(w.time, reader_stats_.last_ts) : w.time;
+      }
+    }
+  }
+  rethrowWorkerError();
+  for (auto& list : got) {
+    for (auto& pc : list) {
+      collect(std::move(pc));
+    }
+  }
+  Timestamp watermark = kEndOfTime;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    watermark = std::min(watermark, time_[i]);
+    if (oldest_[i]) {
+      watermark = std::min(watermark, *oldest_[i]);
+    }
+  }
+  watermark_ = watermark;
+  return watermark;
+}
+
+void ShardedAnalyzer::finish(const Collect& collect,
+                             const std::function<void(Timestamp)>& release) {
+  finished_ = true;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    workers_[i]->filling.finish = true;
+    flush(i);
+  }
+  for (;;) {
+    bool all_done = true;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      auto ready = [&] {
+        if (worker_error_) {
+          return true;
+        }
+        bool done = true;
+        for (auto& w : workers_) {
+          if (!w->posted.empty()) {
+            return true;
+          }
+          done = done && w->done;
+        }
+        return done;
+      };
+      reader_cv_.wait(lock, ready);
+      for (auto& w : workers_) {
+        all_done = all_done && w->done;
+      }
+    }
+    release(this->collect(collect));
+    if (all_done) {
+      // Nothing can be posted any more; one last collect picked up everything.
+      return;
+    }
+  }
+}
+
+void ShardedAnalyzer::rethrowWorkerError() {
+  std::exception_ptr e;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    e = worker_error_;
+  }
+  if (e) {
+    std::rethrow_exception(e);
+  }
+}
+
+AnalyzerStats ShardedAnalyzer::stats() const {
+  AnalyzerStats s = reader_stats_;
+  for (const auto& w : workers_) {
+    const AnalyzerStats& ws = w->analyzer->stats();
+    s.not_ip += ws.not_ip;
+    s.not_tcp_udp += ws.not_tcp_udp;
+    s.ip_fragments += ws.ip_fragments;
+    s.unsupported_link += ws.unsupported_link;
+    s.malformed += ws.malformed;
+    s.truncated += ws.truncated;
+    s.non_rdp_packets += ws.non_rdp_packets;
+    s.connections += ws.connections;
+    s.flows_evicted += ws.flows_evicted;
+    s.buffer_evictions += ws.buffer_evictions;
+    s.peak_flows += ws.peak_flows;
+  }
+  return s;
+}
+
+}  // namespace rdpscope::engine

@@ -1,0 +1,157 @@
+// ShardedAnalyzer (--threads N): the same connections as one Analyzer, in particular when a
+// flow's idle timeout is decided by packets of OTHER flows (which live in other workers).
+// Synthetic Ethernet/IPv4/TCP packets.
+#include "engine/sharded_analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace rdpscope::engine {
+namespace {
+
+constexpr std::int64_t kS = 1'000'000'000;
+
+struct Pkt {
+  std::vector<std::uint8_t> bytes;
+  std::int64_t ts_ns = 0;
+};
+
+// Ethernet + IPv4 + TCP (no options), 10.0.0.<c>:<cport> -> 10.0.1.1:<sport> or back.
+Pkt tcp(std::int64_t ts_ns, std::uint8_t client, std::uint16_t cport, std::uint16_t sport,
+        bool to_server, std::uint8_t flags, std::uint32_t seq, std::vector<std::uint8_t> payload = {}) {
+  std::vector<std::uint8_t> b(14, 0);
+  b[12] = 0x08;  // IPv4
+  const std::size_t ip_len = 20 + 20 + payload.size();
+  const std::uint8_t src[4] = {10, 0, 0, client};
+  const std::uint8_t dst[4] = {10, 0, 1, 1};
+  const std::uint8_t* s = to_server ? src : dst;
+  const std::uint8_t* d = to_server ? dst : src;
+  b.insert(b.end(), {0x45, 0, static_cast<std::uint8_t>(ip_len >> 8), static_cast<std::uint8_t>(ip_len),
+                     0, 0, 0x40, 0, 64, 6, 0, 0});
+  b.insert(b.end(), s, s + 4);
+  b.insert(b.end(), d, d + 4);
+  const std::uint16_t sp = to_server ? cport : sport;
+  const std::uint16_t dp = to_server ? sport : cport;
+  b.insert(b.end(), {static_cast<std::uint8_t>(sp >> 8), static_cast<std::uint8_t>(sp),
+                     static_cast<std::uint8_t>(dp >> 8), static_cast<std::uint8_t>(dp),
+                     static_cast<std::uint8_t>(seq >> 24), static_cast<std::uint8_t>(seq >> 16),
+                     static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq),
+                     0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0});
+  b.insert(b.end(), payload.begin(), payload.end());
+  return Pkt{std::move(b), ts_ns};
+}
+
+constexpr std::uint8_t kSyn = 0x02;
+constexpr std::uint8_t kAck = 0x10;
+constexpr std::uint8_t kPsh = 0x08;
+
+// TPKT + X.224 Connection Request (no cookie): what starts an RDP flow on any port.
+std::vector<std::uint8_t> x224Request() {
+  return {0x03, 0x00, 0x00, 0x0b, 0x06, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00};
+}
+
+using Row = std::tuple<std::int64_t, std::string, std::uint16_t, std::uint16_t, std::uint64_t,
+                       std::string, std::uint64_t>;
+Row row(const model::Connection& c) {
+  return {c.start.ns, c.client.ip, c.client.port, c.server.port, c.first_frame, c.tcp_end,
+          c.counters[0].packets + c.counters[1].packets};
+}
+
+std::vector<capture::RawPacket> raws(const std::vector<Pkt>& pkts) {
+  std::vector<capture::RawPacket> out;
+  for (std::size_t i = 0; i < pkts.size(); ++i) {
+    capture::RawPacket r;
+    r.frame = i + 1;
+    r.ts = Timestamp{pkts[i].ts_ns};
+    r.linktype = 1;  // Ethernet
+    r.caplen = r.wirelen = static_cast<std::uint32_t>(pkts[i].bytes.size());
+    r.bytes = ByteView(pkts[i].bytes.data(), pkts[i].bytes.size());
+    out.push_back(r);
+  }
+  return out;
+}
+
+AnalyzerOptions options() {
+  AnalyzerOptions o;
+  o.idle_timeout_seconds = 10;
+  return o;
+}
+
+std::vector<Row> single(const std::vector<Pkt>& pkts) {
+  std::vector<Row> rows;
+  Analyzer a(options(), [&](model::Connection&& c) { rows.push_back(row(c)); });
+  for (const auto& r : raws(pkts)) {
+    a.onPacket(r);
+  }
+  a.finish();
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::vector<Row> sharded(const std::vector<Pkt>& pkts, std::size_t threads) {
+  std::vector<Row> rows;
+  ShardedAnalyzer a(options(), threads, [](model::Connection&& c) {
+    return PreparedConnection{std::move(c), {}};
+  });
+  auto collect = [&](PreparedConnection&& pc) { rows.push_back(row(pc.conn)); };
+  for (const auto& r : raws(pkts)) {
+    a.onPacket(r);
+    a.collect(collect);
+  }
+  a.finish(collect, [](Timestamp) {});
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// Flow 1 (client .1) goes quiet; other flows keep the capture going past its idle timeout; then
+// flow 1 sends again. One Analyzer finishes it by timeout at the other flows' packets, so the
+// late packet starts a second connection. Workers must do the same whichever flows they own.
+TEST(ShardedAnalyzer, IdleTimeoutDecidedByOtherFlowsPackets) {
+  std::vector<Pkt> pkts;
+  pkts.push_back(tcp(1 * kS, 1, 40001, 3389, true, kSyn, 100));
+  pkts.push_back(tcp(1 * kS + 1000, 1, 40001, 3389, false, kSyn | kAck, 500));
+  for (std::uint8_t c = 2; c < 18; ++c) {  // many flows: some land in other workers
+    for (std::int64_t t = 2; t < 30; t += 2) {
+      pkts.push_back(tcp(t * kS + c, c, 40000 + c, 3389, true, kAck, 1000 + static_cast<std::uint32_t>(t)));
+    }
+  }
+  std::stable_sort(pkts.begin(), pkts.end(), [](const Pkt& a, const Pkt& b) { return a.ts_ns < b.ts_ns; });
+  pkts.push_back(tcp(30 * kS, 1, 40001, 3389, true, kAck, 101));
+  const auto expected = single(pkts);
+  const auto flow1 = std::count_if(expected.begin(), expected.end(),
+                                   [](const Row& r) { return std::get<2>(r) == 40001; });
+  ASSERT_EQ(flow1, 2);  // the scenario does what it says
+  EXPECT_EQ(sharded(pkts, 2), expected);
+  EXPECT_EQ(sharded(pkts, 3), expected);
+  EXPECT_EQ(sharded(pkts, 5), expected);
+}
+
+// The sweep happens at a packet of an RDP flow between two non-RDP ports (started by an X.224
+// request on port 5000): only its worker knows that packet reaches a flow, so the reader asks.
+TEST(ShardedAnalyzer, SweepAtPacketOfNonRdpPortFlow) {
+  std::vector<Pkt> pkts;
+  pkts.push_back(tcp(1 * kS, 1, 40001, 3389, true, kSyn, 100));       // flow 1, RDP port
+  pkts.push_back(tcp(1 * kS + 10, 2, 40002, 5000, true, kSyn, 700));  // flow 2, port 5000
+  pkts.push_back(tcp(1 * kS + 20, 2, 40002, 5000, false, kSyn | kAck, 900));
+  pkts.push_back(tcp(1 * kS + 30, 2, 40002, 5000, true, kAck | kPsh, 701, x224Request()));
+  // Flow 2 keeps talking (plain ACKs: on their own they start nothing) past flow 1's 130 s
+  // unanswered-SYN limit and 10 s idle limit; flow 1 then retries.
+  for (std::int64_t t = 2; t < 20; ++t) {
+    pkts.push_back(tcp(t * kS + 500'000'000, 2, 40002, 5000, false, kAck, 901));
+  }
+  pkts.push_back(tcp(19 * kS + 600'000'000, 1, 40001, 3389, true, kAck, 101));
+  const auto expected = single(pkts);
+  const auto flow1 = std::count_if(expected.begin(), expected.end(),
+                                   [](const Row& r) { return std::get<2>(r) == 40001; });
+  ASSERT_EQ(flow1, 2);
+  for (std::size_t n : {2, 3, 4}) {
+    EXPECT_EQ(sharded(pkts, n), expected) << n << " threads";
+  }
+}
+
+}  // namespace
+}  // namespace rdpscope::engine
