@@ -320,13 +320,7 @@ bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flag
   stub.value = frame.size();
   stub.flags = std::uint32_t{fp_flags} | (session_.active ? 0x100u : 0u);
   stub.dir = pdu.dir;
-  if (pdu.ctx->wantsBulkEvent()) {
-    model::Event ev = makeFastPathEvent(stub);
-    ev.dir = pdu.dir;
-    pdu.ctx->emitBulk(std::move(ev));
-  } else {
-    pdu.ctx->emitBulkStub(stub);
-  }
+  pdu.ctx->emitBulkStub(stub);  // built only if kept in the timeline
   return true;
 }
 

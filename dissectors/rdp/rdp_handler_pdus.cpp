@@ -187,13 +187,7 @@ bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteRea
       stub.value |= std::uint64_t{*flags} << 32;
     }
   }
-  if (pdu.ctx->wantsBulkEvent()) {
-    model::Event ev = makeChannelDataEvent(stub);
-    ev.dir = pdu.dir;
-    pdu.ctx->emitBulk(std::move(ev));
-  } else {
-    pdu.ctx->emitBulkStub(stub);
-  }
+  pdu.ctx->emitBulkStub(stub);  // built only if kept in the timeline
   return true;
 }
 
@@ -593,13 +587,7 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
     stub.value = r.remaining();
     stub.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
     stub.dir = pdu.dir;
-    if (ctx.wantsBulkEvent()) {
-      model::Event ev = makeBulkDataPduEvent(stub);
-      ev.dir = pdu.dir;
-      ctx.emitBulk(std::move(ev));
-    } else {
-      ctx.emitBulkStub(stub);
-    }
+    ctx.emitBulkStub(stub);  // built only if kept in the timeline
     return true;
   }
   const std::string type_name = codeName(shareDataPduTypes(), type2);

@@ -349,14 +349,7 @@ class TlsDissector final : public engine::Dissector {
     if (bulk_not_decrypted) stub.flags |= kStubBulkNotDecrypted;
     stub.dir = dir;
     stub.decrypted = decrypted;
-    if (ctx.wantsBulkEvent()) {
-      Event ev = makeAppDataEvent(stub);
-      ev.dir = dir;
-      ev.decrypted = decrypted;
-      ctx.emitBulk(std::move(ev));
-    } else {
-      ctx.emitBulkStub(stub);  // counted; built only if kept for the end of the timeline
-    }
+    ctx.emitBulkStub(stub);  // built only if kept in the timeline
     // The `records` counts are written once by finishSummary() (onEnd always runs; nothing reads
     // them before the end): no rebuild of the JSON object while counting (issue 8).
   }

@@ -55,10 +55,10 @@ struct BulkStub {
   model::Event (*make)(const BulkStub& stub) = nullptr;
   std::uint64_t value = 0;   // dissector-defined, e.g. the record length
   std::uint32_t flags = 0;   // dissector-defined
-  std::string text;          // dissector-defined short text, e.g. a channel name (no allocation
-                             // up to 15 characters)
   Direction dir = Direction::ToServer;
   bool decrypted = false;
+  std::string text;          // dissector-defined short text, e.g. a channel name (no allocation
+                             // up to 15 characters)
 };
 
 // What a dissector can do to the connection it is analysing. Implemented by engine::Session.
@@ -71,11 +71,11 @@ class DissectContext {
   // Emits a high-volume event (one per TLS application-data record, fast-path PDU...): kept in
   // the timeline for the first few, then counted, and the last few before the end are kept.
   virtual void emitBulk(model::Event event) = 0;
-  // Cheap check before building a bulk event: false when emitBulk() would only count it (past
-  // the first few of the connection). Then call emitBulkStub() instead of building the event.
-  // Wrapping contexts must forward both (the defaults are correct but eager).
+  // False when emitBulk() would only count the event (past the first few of the connection).
+  // Wrapping contexts must forward it and emitBulkStub() (the defaults are correct but eager).
   virtual bool wantsBulkEvent() const { return true; }
-  // A bulk event given as a stub: counted, and built (stub.make) only if it is kept.
+  // A bulk event given as a stub: counted, and built (stub.make) only if it is kept. The way
+  // dissectors emit high-volume events: no strings or JSON are built for the counted ones.
   virtual void emitBulkStub(const BulkStub& stub) {
     model::Event ev = stub.make(stub);
     ev.dir = stub.dir;

@@ -237,7 +237,7 @@ void BM_SuppressedBulkEvent_Built(benchmark::State& state) {
   std::uint64_t frame = 0;
   for (auto _ : state) {
     s.setCurrent(++frame, Timestamp{static_cast<std::int64_t>(frame)}, model::Direction::ToClient);
-    engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false};
+    engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false, {}};
     model::Event ev = makeAppData(stub);
     ev.dir = stub.dir;
     s.emitBulk(std::move(ev));
@@ -252,7 +252,7 @@ void BM_SuppressedBulkEvent_Stub(benchmark::State& state) {
   for (auto _ : state) {
     s.setCurrent(++frame, Timestamp{static_cast<std::int64_t>(frame)}, model::Direction::ToClient);
     engine::DissectContext& ctx = s;
-    engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false};
+    engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false, {}};
     if (ctx.wantsBulkEvent()) {
       ctx.emitBulk(makeAppData(stub));
     } else {
