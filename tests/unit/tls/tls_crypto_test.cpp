@@ -126,12 +126,16 @@ TEST(Tls12Record, AesGcmRoundTripAndTamper) {
   EXPECT_EQ(dec->decrypt(23, 0x0303, rec, out, inner), DecryptStatus::BadRecordMac);
 }
 
-TEST(Tls12Record, AesCbcHmacSha1MacThenEncrypt) {
-  const auto key = fromHex("000102030405060708090a0b0c0d0e0f");
-  const auto mac_key = fromHex("1111111111111111111111111111111111111111");
-  const std::vector<std::uint8_t> pt = {'h', 'e', 'l', 'l', 'o'};
-  // MAC = HMAC-SHA1(seq 0 || type 23 || 0x0303 || len || content)
-  std::vector<std::uint8_t> mac_in = {0, 0, 0, 0, 0, 0, 0, 0, 23, 3, 3, 0, 5};
+// AES-128-CBC + HMAC-SHA1, MAC-then-encrypt (RFC 5246 6.2.3.2; TLS 1.0 chains the IV from the
+// previous record, RFC 2246 6.2.3.2, so `explicit_iv` false leaves it out of the record).
+std::vector<std::uint8_t> cbcSeal(const std::vector<std::uint8_t>& key, const std::vector<std::uint8_t>& mac_key,
+                                  const std::vector<std::uint8_t>& iv, std::uint64_t seq, std::uint16_t version,
+                                  const std::vector<std::uint8_t>& pt, bool explicit_iv) {
+  // MAC = HMAC-SHA1(seq || type 23 || version || len || content)
+  std::vector<std::uint8_t> mac_in;
+  for (int i = 0; i < 8; ++i) mac_in.push_back(static_cast<std::uint8_t>(seq >> (56 - 8 * i)));
+  mac_in.insert(mac_in.end(), {23, static_cast<std::uint8_t>(version >> 8), static_cast<std::uint8_t>(version),
+                               static_cast<std::uint8_t>(pt.size() >> 8), static_cast<std::uint8_t>(pt.size())});
   mac_in.insert(mac_in.end(), pt.begin(), pt.end());
   unsigned char mac[20];
   std::size_t mac_len = 0;
@@ -141,15 +145,25 @@ TEST(Tls12Record, AesCbcHmacSha1MacThenEncrypt) {
   block.insert(block.end(), mac, mac + 20);
   const std::size_t pad = 16 - (block.size() + 1) % 16;
   block.insert(block.end(), pad + 1, static_cast<std::uint8_t>(pad));
-  const auto iv = fromHex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
-  std::vector<std::uint8_t> rec(iv);
-  rec.resize(16 + block.size());
+  std::vector<std::uint8_t> rec;
+  if (explicit_iv) rec = iv;
+  const std::size_t head = rec.size();
+  rec.resize(head + block.size());
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
   EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), nullptr, key.data(), iv.data());
   EVP_CIPHER_CTX_set_padding(c, 0);
   int n = 0;
-  EVP_EncryptUpdate(c, rec.data() + 16, &n, block.data(), static_cast<int>(block.size()));
+  EVP_EncryptUpdate(c, rec.data() + head, &n, block.data(), static_cast<int>(block.size()));
   EVP_CIPHER_CTX_free(c);
+  return rec;
+}
+
+TEST(Tls12Record, AesCbcHmacSha1MacThenEncrypt) {
+  const auto key = fromHex("000102030405060708090a0b0c0d0e0f");
+  const auto mac_key = fromHex("1111111111111111111111111111111111111111");
+  const std::vector<std::uint8_t> pt = {'h', 'e', 'l', 'l', 'o'};
+  const auto iv = fromHex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+  const auto rec = cbcSeal(key, mac_key, iv, 0, 0x0303, pt, true);
 
   auto dec = RecordDecryptor::tls12(*findSuite(0x002F), 0x0303, key, {}, mac_key, false);
   ASSERT_NE(dec, nullptr);
@@ -159,6 +173,47 @@ TEST(Tls12Record, AesCbcHmacSha1MacThenEncrypt) {
   EXPECT_EQ(out, pt);
   auto wrong = RecordDecryptor::tls12(*findSuite(0x002F), 0x0303, key, {}, fromHex("22"), false);
   EXPECT_EQ(wrong->decrypt(23, 0x0303, rec, out, inner), DecryptStatus::BadRecordMac);
+}
+
+// skip() (issue 8: bulk records counted, not decrypted) must leave the decryptor exactly where
+// decrypting the record would: the next record authenticates, and it would not without skip().
+TEST(RecordSkip, AesGcmNextRecordDecryptsAfterSkip) {
+  const auto key = fromHex("000102030405060708090a0b0c0d0e0f");
+  const auto salt = fromHex("01020304");
+  const std::vector<std::uint8_t> pt = {0x03, 0x00, 0x00, 0x08, 1, 2, 3, 4};
+  const auto rec0 = gcmSeal(key, salt, 0, 23, pt);
+  const auto rec1 = gcmSeal(key, salt, 1, 23, pt);
+  std::vector<std::uint8_t> out;
+  std::uint8_t inner = 0;
+  auto dec = RecordDecryptor::tls12(*findSuite(0xC02F), 0x0303, key, salt, {}, false);
+  dec->skip(rec0);
+  ASSERT_EQ(dec->decrypt(23, 0x0303, rec1, out, inner), DecryptStatus::Ok);
+  EXPECT_EQ(out, pt);
+  auto unskipped = RecordDecryptor::tls12(*findSuite(0xC02F), 0x0303, key, salt, {}, false);
+  EXPECT_EQ(unskipped->decrypt(23, 0x0303, rec1, out, inner), DecryptStatus::BadRecordMac);
+}
+
+TEST(RecordSkip, Tls10CbcKeepsTheChainedIv) {
+  const auto key = fromHex("000102030405060708090a0b0c0d0e0f");
+  const auto mac_key = fromHex("1111111111111111111111111111111111111111");
+  const auto iv0 = fromHex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+  const std::vector<std::uint8_t> pt0(40, 0x5A);
+  const std::vector<std::uint8_t> pt1 = {'n', 'e', 'x', 't'};
+  const auto rec0 = cbcSeal(key, mac_key, iv0, 0, 0x0301, pt0, false);
+  // TLS 1.0: the next record's IV is the last ciphertext block of this one.
+  const std::vector<std::uint8_t> iv1(rec0.end() - 16, rec0.end());
+  const auto rec1 = cbcSeal(key, mac_key, iv1, 1, 0x0301, pt1, false);
+  std::vector<std::uint8_t> out;
+  std::uint8_t inner = 0;
+  auto dec = RecordDecryptor::tls12(*findSuite(0x002F), 0x0301, key, iv0, mac_key, false);
+  ASSERT_NE(dec, nullptr);
+  dec->skip(rec0);
+  ASSERT_EQ(dec->decrypt(23, 0x0301, rec1, out, inner), DecryptStatus::Ok);
+  EXPECT_EQ(out, pt1);
+  // Skipping with the sequence number only (no IV chaining) breaks the next record.
+  auto no_chain = RecordDecryptor::tls12(*findSuite(0x002F), 0x0301, key, iv0, mac_key, false);
+  no_chain->skip(ByteView{});
+  EXPECT_EQ(no_chain->decrypt(23, 0x0301, rec1, out, inner), DecryptStatus::BadRecordMac);
 }
 
 TEST(Tls12KeyBlock, SplitsInRfc5246Order) {
