@@ -9,7 +9,7 @@
 #include <cstring>
 #include <queue>
 
-#include "capture/mapped_pcap.h"
+#include "capture/classic_pcap_reader.h"
 
 namespace rdpscope::capture {
 namespace {
@@ -29,7 +29,7 @@ struct FileReader {
   int linktype = 0;
   std::uint64_t size = 0;
   FILE* fp = nullptr;  // owned by pcap; used only for ftell (progress)
-  std::unique_ptr<MappedPcap> mapped;  // plain classic pcap: read in place, no libpcap handle
+  std::unique_ptr<ClassicPcapReader> classic;  // plain classic pcap: our reader, no libpcap handle
   // The packet read ahead for the merge.
   bool has_packet = false;
   Timestamp ts{};
@@ -39,9 +39,9 @@ struct FileReader {
   std::string error;
 
   bool advance() {
-    if (mapped) {
-      MappedPcap::Record rec{};
-      const int rc = mapped->next(rec);
+    if (classic) {
+      ClassicPcapReader::Record rec{};
+      const int rc = classic->next(rec);
       has_packet = rc == 1;
       if (rc == 1) {
         ts = rec.ts;
@@ -50,7 +50,7 @@ struct FileReader {
         data = rec.data;
       } else if (rc < 0) {
         error = path + ": capture file is damaged or truncated after the last complete packet (" +
-                mapped->error() + "); packets before it were analysed";
+                classic->error() + "); packets before it were analysed";
       }
       return has_packet;
     }
@@ -94,13 +94,13 @@ class FileSource final : public PacketSource {
       if (S_ISDIR(st.st_mode)) {
         return path + ": is a directory, not a capture file";
       }
-      if (auto mapped = MappedPcap::open(path)) {
+      if (auto classic = ClassicPcapReader::open(path)) {
         FileReader r;
         r.path = path;
-        r.nano = mapped->nanosecond();
-        r.linktype = mapped->linktype();
+        r.nano = classic->nanosecond();
+        r.linktype = classic->linktype();
         r.size = static_cast<std::uint64_t>(st.st_size);
-        r.mapped = std::move(mapped);
+        r.classic = std::move(classic);
         total_ += r.size;
         readers_.push_back(std::move(r));
         continue;
@@ -186,8 +186,8 @@ class FileSource final : public PacketSource {
     for (const auto& r : readers_) {
       if (!r.has_packet) {
         sum += r.size;
-      } else if (r.mapped) {
-        sum += r.mapped->offset();
+      } else if (r.classic) {
+        sum += r.classic->offset();
       } else if (r.fp != nullptr) {
         const long pos = std::ftell(r.fp);
         sum += pos > 0 ? static_cast<std::uint64_t>(pos) : 0;

@@ -1,4 +1,4 @@
-// The zero-copy classic-pcap reader (issue 8) must deliver exactly what libpcap delivers: same
+// The classic-pcap reader (issue 8) must deliver exactly what libpcap delivers: same
 // records, timestamps, lengths and bytes on every lab capture, the same verdict on damaged files,
 // and it must leave anything it does not take (pcapng, other link types) to libpcap.
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <fstream>
 #include <vector>
 
-#include "capture/mapped_pcap.h"
+#include "capture/classic_pcap_reader.h"
 #include "capture/packet_source.h"
 
 namespace rdpscope::capture {
@@ -27,34 +27,34 @@ std::vector<std::uint8_t> readFile(const fs::path& p) {
 }
 
 fs::path writeTemp(const std::string& name, const std::vector<std::uint8_t>& bytes) {
-  const fs::path p = fs::temp_directory_path() / ("rdpscope_mapped_" + std::to_string(::getpid()) + "_" + name);
+  const fs::path p = fs::temp_directory_path() / ("rdpscope_classic_" + std::to_string(::getpid()) + "_" + name);
   std::ofstream out(p, std::ios::binary);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   return p;
 }
 
-// Every record via libpcap (nanosecond precision, as FileSource asks) and via MappedPcap.
+// Every record via libpcap (nanosecond precision, as FileSource asks) and via ClassicPcapReader.
 std::size_t expectSameAsLibpcap(const fs::path& path) {
-  auto mapped = MappedPcap::open(path.string());
-  EXPECT_NE(mapped, nullptr) << path;
-  if (!mapped) return 0;
+  auto reader = ClassicPcapReader::open(path.string());
+  EXPECT_NE(reader, nullptr) << path;
+  if (!reader) return 0;
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   EXPECT_NE(p, nullptr) << errbuf;
   if (p == nullptr) return 0;
-  EXPECT_EQ(mapped->linktype(), pcap_datalink(p));
+  EXPECT_EQ(reader->linktype(), pcap_datalink(p));
   std::size_t n = 0;
   for (;;) {
     pcap_pkthdr* hdr = nullptr;
     const u_char* bytes = nullptr;
     const int rc = pcap_next_ex(p, &hdr, &bytes);
-    MappedPcap::Record rec{};
-    const int mrc = mapped->next(rec);
+    ClassicPcapReader::Record rec{};
+    const int mrc = reader->next(rec);
     if (rc != 1) {
       EXPECT_EQ(mrc, rc == PCAP_ERROR_BREAK ? 0 : -1) << path << " after " << n << " records";
       break;
     }
-    EXPECT_EQ(mrc, 1) << path << " record " << n << ": " << mapped->error();
+    EXPECT_EQ(mrc, 1) << path << " record " << n << ": " << reader->error();
     if (mrc != 1 || rec.caplen != hdr->caplen) {
       ADD_FAILURE() << path << " record " << n << " differs";
       break;
@@ -68,7 +68,7 @@ std::size_t expectSameAsLibpcap(const fs::path& path) {
   return n;
 }
 
-TEST(MappedPcap, EveryLabCaptureReadsAsLibpcapReadsIt) {
+TEST(ClassicPcapReader, EveryLabCaptureReadsAsLibpcapReadsIt) {
   std::size_t files = 0;
   for (const auto& dir : fs::directory_iterator(fs::path(RDPSCOPE_SOURCE_DIR) / "captures")) {
     const fs::path pcap = dir.path() / "capture.pcap";
@@ -80,7 +80,7 @@ TEST(MappedPcap, EveryLabCaptureReadsAsLibpcapReadsIt) {
   EXPECT_GE(files, 40u);
 }
 
-TEST(MappedPcap, ByteSwappedFileReadsTheSame) {
+TEST(ClassicPcapReader, ByteSwappedFileReadsTheSame) {
   // The same capture rewritten in the other byte order (magic, header fields, record headers).
   auto bytes = readFile(fs::path(RDPSCOPE_SOURCE_DIR) / "captures/tls12-success/capture.pcap");
   ASSERT_GE(bytes.size(), 24u);
@@ -99,7 +99,7 @@ TEST(MappedPcap, ByteSwappedFileReadsTheSame) {
   fs::remove(p);
 }
 
-TEST(MappedPcap, TruncatedFilesEndWithAnErrorAfterTheLastWholeRecord) {
+TEST(ClassicPcapReader, TruncatedFilesEndWithAnErrorAfterTheLastWholeRecord) {
   const auto bytes = readFile(fs::path(RDPSCOPE_SOURCE_DIR) / "captures/tls12-success/capture.pcap");
   for (std::size_t cut : {bytes.size() - 1, bytes.size() - 20, std::size_t{24 + 8}, std::size_t{24 + 16 + 3}}) {
     const fs::path p = writeTemp("cut.pcap", std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<long>(cut)));
@@ -114,21 +114,61 @@ TEST(MappedPcap, TruncatedFilesEndWithAnErrorAfterTheLastWholeRecord) {
   }
 }
 
-TEST(MappedPcap, LeavesOtherFormatsToLibpcap) {
+TEST(ClassicPcapReader, RecordsAcrossBufferRefillsReadAsLibpcapReadsThem) {
+  // ~3 MB of records whose sizes vary from empty to libpcap's maximum (262144), so records start,
+  // end and straddle every position of the reader's 256 KiB refills; then the same file cut in the
+  // middle of a maximum-size record.
+  std::vector<std::uint8_t> bytes = {0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                     0, 0, 4, 0, 1, 0, 0, 0};  // snaplen 262144, Ethernet
+  std::uint32_t seed = 12345;
+  auto rnd = [&] { seed = seed * 1103515245u + 12345u; return seed >> 8; };
+  auto put32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(v >> (8 * i))); };
+  std::size_t records = 0;
+  std::size_t max_record_at = 0;
+  while (bytes.size() < (std::size_t{3} << 20)) {
+    std::uint32_t caplen = rnd() % 1500;
+    if (records % 97 == 5) caplen = 262144;
+    if (records % 89 == 7) caplen = 0;
+    if (caplen == 262144 && max_record_at == 0) max_record_at = bytes.size();
+    put32(1700000000u + static_cast<std::uint32_t>(records));
+    put32(static_cast<std::uint32_t>(records * 7) % 1000000u);
+    put32(caplen);
+    put32(caplen + 4);
+    for (std::uint32_t i = 0; i < caplen; ++i) bytes.push_back(static_cast<std::uint8_t>(rnd()));
+    ++records;
+  }
+  const fs::path p = writeTemp("refills.pcap", bytes);
+  EXPECT_EQ(expectSameAsLibpcap(p), records);
+  auto reader = ClassicPcapReader::open(p.string());
+  ASSERT_NE(reader, nullptr);
+  ClassicPcapReader::Record rec{};
+  while (reader->next(rec) == 1) {
+  }
+  EXPECT_EQ(reader->offset(), bytes.size());  // progress reaches the end exactly
+  fs::remove(p);
+
+  ASSERT_GT(max_record_at, 0u);
+  const std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<long>(max_record_at + 16 + 100000));
+  const fs::path q = writeTemp("refills-cut.pcap", cut);
+  expectSameAsLibpcap(q);  // the records before it, then the same error verdict as libpcap
+  fs::remove(q);
+}
+
+TEST(ClassicPcapReader, LeavesOtherFormatsToLibpcap) {
   // pcapng section header block, a bogus file, and a LINKTYPE_RAW (101) pcap.
   const std::vector<std::uint8_t> pcapng = {0x0A, 0x0D, 0x0D, 0x0A, 0x1C, 0, 0, 0, 0x4D, 0x3C, 0x2B, 0x1A,
                                             1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
                                             0x1C, 0, 0, 0};
   const fs::path a = writeTemp("a.pcapng", pcapng);
-  EXPECT_EQ(MappedPcap::open(a.string()), nullptr);
+  EXPECT_EQ(ClassicPcapReader::open(a.string()), nullptr);
   auto raw = readFile(fs::path(RDPSCOPE_SOURCE_DIR) / "captures/tls12-success/capture.pcap");
   raw[20] = 101;
   raw[21] = raw[22] = raw[23] = 0;
   const fs::path b = writeTemp("raw.pcap", raw);
-  EXPECT_EQ(MappedPcap::open(b.string()), nullptr);
+  EXPECT_EQ(ClassicPcapReader::open(b.string()), nullptr);
   const fs::path c = writeTemp("short.pcap", {0xD4, 0xC3, 0xB2, 0xA1});
-  EXPECT_EQ(MappedPcap::open(c.string()), nullptr);
-  EXPECT_EQ(MappedPcap::open("/nonexistent/file.pcap"), nullptr);
+  EXPECT_EQ(ClassicPcapReader::open(c.string()), nullptr);
+  EXPECT_EQ(ClassicPcapReader::open("/nonexistent/file.pcap"), nullptr);
   for (const auto& p : {a, b, c}) fs::remove(p);
 }
 

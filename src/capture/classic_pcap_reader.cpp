@@ -1,7 +1,6 @@
-#include "capture/mapped_pcap.h"
+#include "capture/classic_pcap_reader.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,12 +17,11 @@ constexpr std::uint32_t kMagicMicro = 0xA1B2C3D4;
 constexpr std::uint32_t kMagicNano = 0xA1B23C4D;
 // libpcap's MAXIMUM_SNAPLEN: a larger caplen is a damaged file (sf-pcap.c).
 constexpr std::uint32_t kMaximumSnaplen = 262144;
-// Bytes mapped at once: resident memory added by reading, and one mmap/munmap per window.
-constexpr std::size_t kWindow = std::size_t{16} << 20;
-// Software prefetch: each record asks for the bytes kPrefetchAhead past it, kPrefetchSpan long
-// (about as many bytes as an average record, so the stream stays ahead of the reader).
-constexpr std::size_t kPrefetchAhead = 4096;
-constexpr std::size_t kPrefetchSpan = 640;
+// Bytes asked of each read(): small enough that what the kernel just copied is still in L2 when
+// the analyzer reads it, large enough that system calls do not count (8,000 per 2 GB).
+constexpr std::size_t kChunk = std::size_t{256} << 10;
+// Room for one chunk after the unread part of the largest possible record.
+constexpr std::size_t kCapacity = kChunk + kRecordHeader + kMaximumSnaplen;
 
 std::uint32_t bswap(std::uint32_t v) { return __builtin_bswap32(v); }
 
@@ -41,8 +39,8 @@ bool sameAsDlt(std::uint32_t linktype) {
 
 }  // namespace
 
-std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
-  std::unique_ptr<MappedPcap> r(new MappedPcap());
+std::unique_ptr<ClassicPcapReader> ClassicPcapReader::open(const std::string& path) {
+  std::unique_ptr<ClassicPcapReader> r(new ClassicPcapReader());
   r->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (r->fd_ < 0) {
     return nullptr;
@@ -52,11 +50,13 @@ std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
       static_cast<std::uint64_t>(st.st_size) < kFileHeader) {
     return nullptr;
   }
-  r->size_ = static_cast<std::size_t>(st.st_size);
-  if (!r->ensure(0, kFileHeader)) {
+  // Only the 24-byte header is read before deciding, so a pcapng file costs one small read.
+  std::uint8_t header[kFileHeader];
+  if (::pread(r->fd_, header, kFileHeader, 0) != static_cast<ssize_t>(kFileHeader)) {
     return nullptr;
   }
-  const std::uint32_t magic = r->u32(0);
+  std::uint32_t magic = 0;
+  std::memcpy(&magic, header, 4);
   if (magic == kMagicMicro || magic == kMagicNano) {
     r->nano_ = magic == kMagicNano;
   } else if (bswap(magic) == kMagicMicro || bswap(magic) == kMagicNano) {
@@ -68,8 +68,8 @@ std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
   // Version 2.4 only (two u16 in the file's byte order).
   std::uint16_t v_major = 0;
   std::uint16_t v_minor = 0;
-  std::memcpy(&v_major, r->at(4), 2);
-  std::memcpy(&v_minor, r->at(6), 2);
+  std::memcpy(&v_major, header + 4, 2);
+  std::memcpy(&v_minor, header + 6, 2);
   if (r->swapped_) {
     v_major = __builtin_bswap16(v_major);
     v_minor = __builtin_bswap16(v_minor);
@@ -77,53 +77,68 @@ std::unique_ptr<MappedPcap> MappedPcap::open(const std::string& path) {
   if (v_major != 2 || v_minor != 4) {
     return nullptr;
   }
-  r->snaplen_ = r->u32(16);
-  const std::uint32_t linktype = r->u32(20);
+  r->snaplen_ = r->u32(header + 16);
+  const std::uint32_t linktype = r->u32(header + 20);
   if (!sameAsDlt(linktype)) {  // also rejects FCS/flag bits in the upper half
     return nullptr;
   }
   r->linktype_ = static_cast<int>(linktype);
-  r->pos_ = kFileHeader;
+  if (::lseek(r->fd_, static_cast<off_t>(kFileHeader), SEEK_SET) < 0) {
+    return nullptr;
+  }
+  r->file_pos_ = kFileHeader;
+  // The kernel reads further ahead for a file declared sequential; harmless when it is cached.
+  (void)::posix_fadvise(r->fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  r->buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(kCapacity);
   return r;
 }
 
-MappedPcap::~MappedPcap() {
-  if (window_ != nullptr) {
-    ::munmap(const_cast<std::uint8_t*>(window_), window_len_);
-  }
+ClassicPcapReader::~ClassicPcapReader() {
   if (fd_ >= 0) {
     ::close(fd_);
   }
 }
 
-bool MappedPcap::ensure(std::size_t offset, std::size_t n) {
-  if (window_ != nullptr && offset >= window_start_ && offset + n <= window_start_ + window_len_) {
+bool ClassicPcapReader::fill(std::size_t n) {
+  if (end_ - cur_ >= n) {
     return true;
   }
-  if (window_ != nullptr) {
-    ::munmap(const_cast<std::uint8_t*>(window_), window_len_);
-    window_ = nullptr;
+  if (cur_ > 0) {  // keep the unread part of a record: at most kRecordHeader + kMaximumSnaplen
+    std::memmove(buffer_.get(), buffer_.get() + cur_, end_ - cur_);
+    end_ -= cur_;
+    cur_ = 0;
   }
-  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  window_start_ = offset / page * page;
-  window_len_ = std::min(size_ - window_start_, std::max(kWindow, offset + n - window_start_));
-  void* map = ::mmap(nullptr, window_len_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd_,
-                     static_cast<off_t>(window_start_));
-  if (map == MAP_FAILED) {
-    return false;
+  while (end_ < n && !eof_) {
+    const std::size_t want = std::min(kCapacity - end_, std::max(kChunk, n - end_));
+    const ssize_t got = ::read(fd_, buffer_.get() + end_, want);
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      error_ = std::string("cannot read the file: ") + std::strerror(errno);
+      return false;
+    }
+    if (got == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += static_cast<std::size_t>(got);
+    file_pos_ += static_cast<std::uint64_t>(got);
   }
-  window_ = static_cast<const std::uint8_t*>(map);
   return true;
 }
 
-std::uint32_t MappedPcap::u32(std::size_t offset) const {
+std::uint32_t ClassicPcapReader::u32(const std::uint8_t* p) const {
   std::uint32_t v = 0;
-  std::memcpy(&v, at(offset), 4);
+  std::memcpy(&v, p, 4);
   return swapped_ ? bswap(v) : v;
 }
 
-int MappedPcap::next(Record& out) {
-  const std::size_t left = size_ - pos_;
+int ClassicPcapReader::next(Record& out) {
+  if (!fill(kRecordHeader)) {
+    return -1;
+  }
+  std::size_t left = end_ - cur_;
   if (left == 0) {
     return 0;
   }
@@ -132,37 +147,27 @@ int MappedPcap::next(Record& out) {
              " header bytes, only got " + std::to_string(left);
     return -1;
   }
-  if (!ensure(pos_, kRecordHeader)) {
-    error_ = std::string("cannot map the file: ") + std::strerror(errno);
-    return -1;
-  }
-  const std::uint32_t sec = u32(pos_);
-  const std::uint32_t frac = u32(pos_ + 4);
-  std::uint32_t caplen = u32(pos_ + 8);
-  const std::uint32_t wirelen = u32(pos_ + 12);
+  const std::uint8_t* header = buffer_.get() + cur_;
+  const std::uint32_t sec = u32(header);
+  const std::uint32_t frac = u32(header + 4);
+  std::uint32_t caplen = u32(header + 8);
+  const std::uint32_t wirelen = u32(header + 12);
   if (caplen > kMaximumSnaplen) {
     error_ = "invalid packet capture length " + std::to_string(caplen) + ", bigger than maximum of " +
              std::to_string(kMaximumSnaplen);
     return -1;
   }
-  const std::size_t body = pos_ + kRecordHeader;
-  if (size_ - body < caplen) {
+  if (!fill(kRecordHeader + caplen)) {  // may move the buffer's contents: take pointers after
+    return -1;
+  }
+  left = end_ - cur_;
+  if (left - kRecordHeader < caplen) {
     error_ = "truncated dump file; tried to read " + std::to_string(caplen) +
-             " captured bytes, only got " + std::to_string(size_ - body);
+             " captured bytes, only got " + std::to_string(left - kRecordHeader);
     return -1;
   }
-  if (!ensure(pos_, kRecordHeader + caplen)) {
-    error_ = std::string("cannot map the file: ") + std::strerror(errno);
-    return -1;
-  }
-  pos_ = body + caplen;
-  // The file streams through once, so every record is a cache miss when first touched; ask for
-  // the bytes a few records ahead now (the mapping is prefaulted, so this never faults).
-  if (pos_ + kPrefetchAhead + kPrefetchSpan <= window_start_ + window_len_) {
-    for (std::size_t off = 0; off < kPrefetchSpan; off += 64) {
-      __builtin_prefetch(at(pos_ + kPrefetchAhead + off));
-    }
-  }
+  out.data = buffer_.get() + cur_ + kRecordHeader;
+  cur_ += kRecordHeader + caplen;
   // As libpcap: a record longer than the file's snapshot length is cut to it.
   if (snaplen_ != 0 && caplen > snaplen_) {
     caplen = snaplen_;
@@ -171,7 +176,6 @@ int MappedPcap::next(Record& out) {
                                 nano_ ? 1'000'000'000 : 1'000'000);
   out.caplen = caplen;
   out.wirelen = wirelen;
-  out.data = at(body);
   return 1;
 }
 
