@@ -43,7 +43,8 @@ struct Analyzer::Flow {
   std::string first_close;  // fin_client, rst_server...
   bool refused = false;     // RST answering a SYN before any SYN-ACK
   Timestamp last_seen{};
-  FlowList::iterator lru_it;
+  Expiry expiry = kExpiresIdle;
+  FlowList::iterator expiry_it;  // in expiry_[expiry]
   // Packets of each direction since the other direction's last packet, and when they started.
   std::uint32_t since_peer[2] = {0, 0};
   Timestamp since_peer_first[2] = {};
@@ -174,7 +175,12 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
 
   if (flows_.size() >= options_.max_flows) {
     ++stats_.flows_evicted;
-    Flow* victim = lru_.front();
+    Flow* victim = nullptr;  // the least recently active of all
+    for (const FlowList& list : expiry_) {
+      if (!list.empty() && (victim == nullptr || list.front()->last_seen < victim->last_seen)) {
+        victim = list.front();
+      }
+    }
     victim->session->connection().notes.push_back(
         "evicted before it ended: the flow table was full (--max-flows " +
         std::to_string(options_.max_flows_reported != 0 ? options_.max_flows_reported
@@ -213,8 +219,9 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
       std::move(conn), Session::LazyDissector{dissector},
       SessionConfig{options_.keys, options_.redact_identities});
   Flow* raw_flow = flow.get();
-  lru_.push_back(raw_flow);
-  raw_flow->lru_it = std::prev(lru_.end());
+  raw_flow->expiry = kExpiresIdle;
+  expiry_[kExpiresIdle].push_back(raw_flow);
+  raw_flow->expiry_it = std::prev(expiry_[kExpiresIdle].end());
   raw_flow->start_it = by_start_.emplace(raw.ts.ns, raw_flow);
   flows_.emplace(key, std::move(flow));
   stats_.peak_flows = std::max(stats_.peak_flows, flows_.size());
@@ -265,7 +272,7 @@ bool Analyzer::onPacket(const capture::RawPacket& raw) {
     return false;
   }
   flow->last_seen = raw.ts;
-  lru_.splice(lru_.end(), lru_, flow->lru_it);
+  expiry_[flow->expiry].splice(expiry_[flow->expiry].end(), expiry_[flow->expiry], flow->expiry_it);
 
   const bool from_client = p.src == flow->client_ip && p.src_port == flow->client_port;
   const Direction dir = from_client ? Direction::ToServer : Direction::ToClient;
@@ -289,6 +296,10 @@ bool Analyzer::onPacket(const capture::RawPacket& raw) {
     const std::size_t before = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
     // handleTcp may have finished (destroyed) a tentative flow: then do not touch it.
     if (handleTcp(*flow, raw, p)) {
+      if (const Expiry now = expiryOf(*flow); now != flow->expiry) {  // it is the most recent
+        expiry_[now].splice(expiry_[now].end(), expiry_[flow->expiry], flow->expiry_it);
+        flow->expiry = now;
+      }
       const std::size_t after = flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes();
       buffered_bytes_ = buffered_bytes_ - std::min(before, buffered_bytes_) + after;
       if (buffered_bytes_ > options_.max_buffered_bytes) {
@@ -424,7 +435,7 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
   }
   std::unique_ptr<Flow> owned = std::move(it->second);
   flows_.erase(it);
-  lru_.erase(flow->lru_it);
+  expiry_[flow->expiry].erase(flow->expiry_it);
   by_start_.erase(flow->start_it);
   if (flow->reasm[0]) {
     buffered_bytes_ -= std::min(buffered_bytes_,
@@ -470,22 +481,32 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
   sink_(std::move(conn));
 }
 
+Analyzer::Expiry Analyzer::expiryOf(const Flow& flow) {
+  if (flow.closed()) {
+    return kExpiresClosed;
+  }
+  if (flow.syn_seen && !flow.synack_seen && !flow.data_seen) {
+    return kExpiresUnanswered;
+  }
+  return kExpiresIdle;
+}
+
 void Analyzer::sweep(Timestamp now) {
   const std::int64_t linger_ns = options_.close_linger_seconds * kNs;
-  const std::int64_t idle_ns = options_.idle_timeout_seconds * kNs;
-  auto it = lru_.begin();
-  while (it != lru_.end()) {
-    Flow* flow = *it;
-    const std::int64_t quiet = now.ns - flow->last_seen.ns;
-    if (quiet < linger_ns) {
-      break;  // the rest of the list is more recent
-    }
-    ++it;
-    const bool unanswered = flow->syn_seen && !flow->synack_seen && !flow->data_seen;
-    if (flow->closed()) {
-      finishFlow(flow, nullptr);
-    } else if (quiet >= idle_ns || (unanswered && quiet >= kUnansweredSynSeconds * kNs)) {
-      finishFlow(flow, "timeout");
+  const std::int64_t idle_ns = std::max(linger_ns, options_.idle_timeout_seconds * kNs);
+  // Quiet time after which a flow of each kind is finished; nothing goes before the linger.
+  std::array<std::int64_t, kExpiryKinds> due_ns{};
+  due_ns[kExpiresIdle] = idle_ns;
+  due_ns[kExpiresUnanswered] = std::max(linger_ns, std::min(idle_ns, kUnansweredSynSeconds * kNs));
+  due_ns[kExpiresClosed] = linger_ns;
+  for (std::size_t kind = 0; kind < kExpiryKinds; ++kind) {
+    FlowList& list = expiry_[kind];
+    while (!list.empty() && now.ns - list.front()->last_seen.ns >= due_ns[kind]) {
+      const std::size_t before = list.size();
+      finishFlow(list.front(), kind == kExpiresClosed ? nullptr : "timeout");
+      if (list.size() == before) {
+        break;  // not in the flow table (cannot happen): never spin
+      }
     }
   }
 }

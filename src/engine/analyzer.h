@@ -4,6 +4,7 @@
 // finished connection (closed, idle, evicted or at capture end) to the caller, diagnosed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -117,7 +118,11 @@ class Analyzer {
   ConnectionSink sink_;
   AnalyzerStats stats_;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
-  FlowList lru_;  // least recently active first
+  // Open flows by how they expire, each list least recently active first; a flow moves to the
+  // back of its list on every packet, so a sweep only visits flows that are due.
+  enum Expiry : std::size_t { kExpiresIdle, kExpiresUnanswered, kExpiresClosed, kExpiryKinds };
+  static Expiry expiryOf(const Flow& flow);
+  std::array<FlowList, kExpiryKinds> expiry_;
   StartIndex by_start_;  // open flows by connection start (for oldestOpenStart)
   std::size_t buffered_bytes_ = 0;
   Timestamp last_sweep_{};
