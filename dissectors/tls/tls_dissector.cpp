@@ -47,6 +47,19 @@ constexpr std::size_t kTls13AlertRecordSize = 19;
 // reactivation's Demand Active (2.2.1.13.1, ~0.5-1.5 KB), a TLS 1.3 KeyUpdate or
 // NewSessionTicket. Records this large carry graphics updates and virtual channel data.
 constexpr std::size_t kBulkRecordMin = 4096;
+// Smaller records past activation are held back instead, the last kHeldRecords of each
+// direction, and decrypted only when the connection ends (FIN, RST, timeout, end of capture) or
+// a non-application-data record arrives: the PDUs that explain an end (Set Error Info, Deactivate
+// All, Shutdown, Disconnect Provider Ultimatum, a TLS alert) come in its last few records. An
+// older record pushed out of the window is counted, not decrypted, like a large one. The first
+// kDecryptAfterActive records of each direction after activation are still decrypted at once
+// (Monitor Layout, an early Save Session Info). Issue 8: decryption of the bulk in between
+// was most of the cost of --keylog.
+constexpr std::size_t kHeldRecords = 16;
+constexpr std::size_t kDecryptAfterActive = 16;
+// Of a large record held only to be passed over in order, the bytes skip() may need: the last
+// ciphertext block before a MAC of at most 48 bytes (TLS 1.0 CBC chained IV).
+constexpr std::size_t kSkipTail = 128;
 // The transcript kept for the extended master secret (RSA key exchange only) is bounded.
 constexpr std::size_t kMaxTranscript = 256 * 1024;
 
@@ -164,6 +177,7 @@ class TlsDissector final : public engine::Dissector {
 
   void onEnd(Direction dir, engine::EndReason why, DissectContext& ctx) override {
     initSummary(ctx);
+    releaseAllHeld(ctx);  // the last words of both sides, before either side's end is reported
     DirState& d = dirs_[idx(dir)];
     if (tls13_ && d.last_app_len == kTls13AlertRecordSize && !d.dec) {
       ctx.connection().notes.push_back(std::string("the last TLS record from the ") + sideName(dir) +
@@ -175,6 +189,17 @@ class TlsDissector final : public engine::Dissector {
   }
 
  private:
+  // An application-data record held back undecrypted, with what is needed to handle it later.
+  struct HeldRecord {
+    std::uint64_t frame = 0;
+    Timestamp ts{};
+    std::uint64_t offset = 0;
+    std::uint16_t version = 0;
+    std::size_t length = 0;            // of the whole fragment
+    bool skip_only = false;            // large: never decrypted, only passed over in order
+    std::vector<std::uint8_t> bytes;   // the fragment, or its last kSkipTail bytes if skip_only
+  };
+
   struct DirState {
     std::vector<std::uint8_t> hs_buf;    // handshake bytes not yet forming a whole message
     bool encrypted = false;              // this direction's records are protected
@@ -189,13 +214,115 @@ class TlsDissector final : public engine::Dissector {
     bool delivered_plaintext = false;     // decrypted bytes were handed to the consumer
     std::uint64_t bulk_skipped = 0;       // records left undecrypted (kBulkRecordMin)
     bool resync_due = false;              // the consumer must resynchronise before new bytes
+    std::uint64_t after_active = 0;       // records since the consumer only counts
+    // Records held back (kHeldRecords), oldest at held_head; the decryptor is at the oldest.
+    std::vector<HeldRecord> held;
+    std::size_t held_head = 0;
+    std::size_t held_count = 0;
   };
 
-  // Whether this application-data record may be counted without decrypting it: keys are
-  // known but the consumer only counts what follows (see kBulkRecordMin).
-  bool skipBulkRecord(Direction dir, std::size_t length, const DissectContext& ctx) const {
-    return length >= kBulkRecordMin && handshake_complete_ && ctx.keys() != nullptr &&
-           !ctx.keys()->decryptBulk() && !pipeline_.needsEveryByte(dir);
+  // Whether keys are known but the consumer only counts what `dir` carries next, so records
+  // may be held back or passed over (see kBulkRecordMin, kHeldRecords).
+  bool consumerOnlyCounts(Direction dir, const DissectContext& ctx) const {
+    return handshake_complete_ && ctx.keys() != nullptr && !ctx.keys()->decryptBulk() &&
+           !pipeline_.needsEveryByte(dir);
+  }
+
+  // Passes over one record without decrypting it: counted, and the consumer resynchronises.
+  void skipRecord(Direction dir, ByteView fragment_or_tail, std::size_t length, DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    d.dec->skip(fragment_or_tail);
+    ++d.bulk_skipped;
+    d.resync_due = true;
+    countAppData(dir, length, ctx, false, true);
+  }
+
+  // Holds a record back (see kHeldRecords); the oldest held one is passed over when full.
+  void holdRecord(Direction dir, std::uint16_t version, ByteView fragment, std::uint64_t offset,
+                  DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    const bool large = fragment.size() >= kBulkRecordMin;
+    if (large && d.held_count == 0) {
+      skipRecord(dir, fragment, fragment.size(), ctx);  // nothing before it to keep in order
+      return;
+    }
+    if (d.held_count == kHeldRecords) {
+      HeldRecord& oldest = d.held[d.held_head];
+      withStamp(ctx, oldest, [&] { skipRecord(dir, oldest.bytes, oldest.length, ctx); });
+      d.held_head = (d.held_head + 1) % kHeldRecords;
+      --d.held_count;
+    }
+    if (d.held.empty()) {
+      d.held.resize(kHeldRecords);
+    }
+    HeldRecord& r = d.held[(d.held_head + d.held_count) % kHeldRecords];
+    ++d.held_count;
+    r.frame = ctx.currentFrame();
+    r.ts = ctx.currentTime();
+    r.offset = offset;
+    r.version = version;
+    r.length = fragment.size();
+    r.skip_only = large;
+    const ByteView keep = large ? fragment.last(std::min(kSkipTail, fragment.size())) : fragment;
+    r.bytes.assign(keep.begin(), keep.end());
+  }
+
+  // Handles the oldest held record of `dir` now, stamped with its own frame and time. False
+  // when dissection of the direction must stop (as for a record handled on arrival).
+  bool releaseOldestHeld(Direction dir, DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    HeldRecord& r = d.held[d.held_head];
+    d.held_head = (d.held_head + 1) % kHeldRecords;
+    --d.held_count;
+    bool ok = true;
+    withStamp(ctx, r, [&] {
+      if (!d.dec || d.failed) {
+        countAppData(dir, r.length, ctx, false);  // the key stopped working on an earlier record
+      } else if (r.skip_only) {
+        skipRecord(dir, r.bytes, r.length, ctx);
+      } else {
+        ok = decryptRecord(dir, kApplicationData, r.version, r.bytes, r.offset, ctx, true);
+      }
+    });
+    return ok;
+  }
+
+  // Every held record of `dir`, in order; after a stop the rest are only counted.
+  bool releaseHeld(Direction dir, DissectContext& ctx) {
+    bool ok = true;
+    while (dirs_[idx(dir)].held_count > 0) {
+      if (!releaseOldestHeld(dir, ctx)) {
+        ok = false;
+        dirs_[idx(dir)].failed = true;  // metadata only for what remains
+      }
+    }
+    return ok;
+  }
+
+  // Both directions' held records in capture order (the connection ends).
+  void releaseAllHeld(DissectContext& ctx) {
+    for (;;) {
+      const DirState& a = dirs_[0];
+      const DirState& b = dirs_[1];
+      const bool take_a = a.held_count > 0 &&
+                          (b.held_count == 0 || a.held[a.held_head].frame <= b.held[b.held_head].frame);
+      if (take_a) {
+        releaseOldestHeld(static_cast<Direction>(0), ctx);
+      } else if (b.held_count > 0) {
+        releaseOldestHeld(static_cast<Direction>(1), ctx);
+      } else {
+        return;
+      }
+    }
+  }
+
+  template <typename Fn>
+  static void withStamp(DissectContext& ctx, const HeldRecord& r, Fn&& fn) {
+    const std::uint64_t frame = ctx.currentFrame();
+    const Timestamp ts = ctx.currentTime();
+    ctx.setStamp(r.frame, r.ts);
+    fn();
+    ctx.setStamp(frame, ts);
   }
 
   DissectContext& decrypted_ctx(DissectContext& ctx) {
@@ -251,6 +378,8 @@ class TlsDissector final : public engine::Dissector {
   bool onRecord(Direction dir, std::uint8_t type, std::uint16_t version, ByteView fragment,
                 std::uint64_t offset, DissectContext& ctx) {
     DirState& d = dirs_[idx(dir)];
+    // Held records come first: the decryptor and the consumer see records in order.
+    if (type != kApplicationData && d.held_count > 0 && !releaseHeld(dir, ctx)) return false;
     switch (type) {
       case kChangeCipherSpec:
         // RFC 5246 7.1: one byte of value 1. In TLS 1.3 a middlebox-compatibility no-op
@@ -310,13 +439,15 @@ class TlsDissector final : public engine::Dissector {
           }
         }
         if (d.dec && !d.failed) {
-          if (!flight && skipBulkRecord(dir, fragment.size(), ctx)) {
-            d.dec->skip(fragment);
-            ++d.bulk_skipped;
-            d.resync_due = true;
-            countAppData(dir, fragment.size(), ctx, false, true);
-            return true;
+          if (!flight && consumerOnlyCounts(dir, ctx)) {
+            const bool early = d.after_active < kDecryptAfterActive;
+            ++d.after_active;
+            if (!early || fragment.size() >= kBulkRecordMin) {
+              holdRecord(dir, version, fragment, offset, ctx);
+              return true;
+            }
           }
+          if (d.held_count > 0 && !releaseHeld(dir, ctx)) return false;  // keep the order
           return decryptRecord(dir, type, version, fragment, offset, ctx, !flight);
         }
         if (flight) {
@@ -374,11 +505,22 @@ class TlsDissector final : public engine::Dissector {
       d.dec.reset();
       if (!reported_bad_mac_) {
         reported_bad_mac_ = true;
-        ctx.anomaly("tls.decrypt.bad_record_mac", dir, offset,
-                    st == DecryptStatus::BadRecordMac
-                        ? "record does not authenticate with the key from the key log: wrong key"
-                        : "record cannot be decrypted (malformed for the negotiated cipher)");
-        ctx.connection().notes.push_back("key does not authenticate records");
+        if (tls13_ && d.bulk_skipped > 0 && st == DecryptStatus::BadRecordMac) {
+          // A TLS 1.3 KeyUpdate (RFC 8446 4.6.3) among the records passed over would change the
+          // keys unseen; the key log was right for the records before.
+          ctx.anomaly("tls.decrypt.lost_after_skip", dir, offset,
+                      "record does not authenticate after " + std::to_string(d.bulk_skipped) +
+                          " records were counted without decryption (a TLS 1.3 KeyUpdate among "
+                          "them changes the keys); --decrypt-all decrypts every record");
+          ctx.connection().notes.push_back(
+              "decryption lost its place after records were counted without decryption");
+        } else {
+          ctx.anomaly("tls.decrypt.bad_record_mac", dir, offset,
+                      st == DecryptStatus::BadRecordMac
+                          ? "record does not authenticate with the key from the key log: wrong key"
+                          : "record cannot be decrypted (malformed for the negotiated cipher)");
+          ctx.connection().notes.push_back("key does not authenticate records");
+        }
       }
       emit(ctx, dir, "tls.decrypt_failed",
            std::string("cannot decrypt record from ") + sideName(dir) + ": " +

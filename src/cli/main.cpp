@@ -750,7 +750,7 @@ int main(int argc, char** argv) {
       ("write-annotated", po::value(&o.write_annotated), "write the input as pcapng with a comment on every RDP packet")
       ("keylog", po::value(&o.keylog), "TLS key log file (NSS format; default: $SSLKEYLOGFILE)")
       ("rsa-key", po::value(&o.rsa_key), "server RSA private key (PEM) for RSA key exchange")
-      ("decrypt-all", po::bool_switch(&o.decrypt_all), "with keys: also decrypt the large bulk records of active sessions (slower)")
+      ("decrypt-all", po::bool_switch(&o.decrypt_all), "with keys: decrypt every record of active sessions, not only their first and last few (slower)")
       ("rules", po::value(&o.rules_file), "diagnosis rules file instead of the built-in rules")
       ("port", po::value(&port_strings)->composing(), "also treat this TCP/UDP port as RDP (repeatable)")
       ("redact-identities", po::bool_switch(&o.redact), "hide user, domain, workstation and client names")

@@ -95,6 +95,10 @@ class DissectContext {
   // Frame number of the packet whose bytes are being delivered now.
   virtual std::uint64_t currentFrame() const = 0;
   virtual Timestamp currentTime() const = 0;
+  // Stamps what is emitted from now on with this frame and time instead of the packet being
+  // read: for a layer that handles bytes it held back (TLS records decrypted when the
+  // connection ends). The caller puts the previous currentFrame()/currentTime() back after.
+  virtual void setStamp(std::uint64_t frame, Timestamp ts) = 0;
 };
 
 // Bytes for one direction, contiguous with the previous call's unconsumed remainder.
@@ -116,8 +120,9 @@ class Dissector {
     (void)dir; (void)missing; (void)ctx;
   }
   // False once the dissector would only count what `dir` carries next (an RDP session past
-  // activation: graphics and channel data). A layer below (TLS with keys) may then leave large
-  // records undecrypted and must call onResync() before it delivers bytes again.
+  // activation: graphics and channel data). A layer below (TLS with keys) may then leave records
+  // undecrypted, or hold them back and deliver only the last few when the connection ends; it
+  // must call onResync() before it delivers bytes after a gap it made.
   virtual bool needsEveryByte(Direction dir) const {
     (void)dir;
     return true;

@@ -25,6 +25,7 @@ class ForwardingContext : public DissectContext {
   bool redactIdentities() const override { return inner_.redactIdentities(); }
   std::uint64_t currentFrame() const override { return inner_.currentFrame(); }
   Timestamp currentTime() const override { return inner_.currentTime(); }
+  void setStamp(std::uint64_t frame, Timestamp ts) override { inner_.setStamp(frame, ts); }
 
  protected:
   DissectContext& inner_;

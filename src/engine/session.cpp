@@ -54,13 +54,34 @@ void Session::emit(model::Event event) {
   push(std::move(event));
 }
 
-Session::TailEntry& Session::nextTailSlot() {
+Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
   if (bulk_tail_.empty()) {
     bulk_tail_.resize(kBulkTail);
   }
-  TailEntry& slot = bulk_tail_[tail_next_];
-  tail_next_ = (tail_next_ + 1) % kBulkTail;
-  tail_count_ = std::min(tail_count_ + 1, kBulkTail);
+  if (frame < tail_last_frame_) {
+    tail_in_frame_order_ = false;
+  }
+  tail_last_frame_ = std::max(tail_last_frame_, frame);
+  TailEntry* slot = nullptr;
+  if (tail_count_ < kBulkTail) {
+    slot = &bulk_tail_[tail_count_++];
+    tail_next_ = tail_count_ % kBulkTail;
+  } else if (tail_in_frame_order_) {
+    slot = &bulk_tail_[tail_next_];
+    tail_next_ = (tail_next_ + 1) % kBulkTail;
+  } else {
+    slot = &bulk_tail_[0];
+    for (TailEntry& e : bulk_tail_) {
+      if (e.event.frame < slot->event.frame ||
+          (e.event.frame == slot->event.frame && e.seq < slot->seq)) {
+        slot = &e;
+      }
+    }
+    if (frame < slot->event.frame) {
+      return nullptr;  // older than everything kept
+    }
+  }
+  slot->seq = tail_seq_++;
   return slot;
 }
 
@@ -74,9 +95,10 @@ void Session::emitBulk(model::Event event) {
     return;
   }
   ++connection_.events_suppressed;
-  TailEntry& slot = nextTailSlot();
-  slot.event = std::move(event);
-  slot.is_stub = false;
+  if (TailEntry* slot = tailSlotFor(event.frame)) {
+    slot->event = std::move(event);
+    slot->is_stub = false;
+  }
 }
 
 void Session::emitBulkStub(const BulkStub& stub) {
@@ -85,12 +107,13 @@ void Session::emitBulkStub(const BulkStub& stub) {
     return;
   }
   ++connection_.events_suppressed;
-  TailEntry& slot = nextTailSlot();
-  slot.stub = stub;
-  slot.is_stub = true;
-  // Only the stamp is needed until finish(); keep the slot's old event storage for reuse.
-  slot.event.frame = current_frame_;
-  slot.event.ts = current_ts_;
+  if (TailEntry* slot = tailSlotFor(current_frame_)) {
+    slot->stub = stub;
+    slot->is_stub = true;
+    // Only the stamp is needed until finish(); keep the slot's old event storage for reuse.
+    slot->event.frame = current_frame_;
+    slot->event.ts = current_ts_;
+  }
 }
 
 void Session::anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
@@ -148,18 +171,23 @@ void Session::end(Direction dir, EndReason why) {
 }
 
 model::Connection Session::finish() {
-  // Oldest kept tail entry first.
+  // In emission order (the sort below then orders by frame, keeping that order within a frame).
+  std::vector<TailEntry*> kept;
+  kept.reserve(tail_count_);
   for (std::size_t i = 0; i < tail_count_; ++i) {
-    TailEntry& e = bulk_tail_[(tail_next_ + kBulkTail - tail_count_ + i) % kBulkTail];
-    if (e.is_stub) {
-      model::Event ev = e.stub.make(e.stub);
-      ev.dir = e.stub.dir;
-      ev.decrypted = e.stub.decrypted;
-      ev.frame = e.event.frame;
-      ev.ts = e.event.ts;
+    kept.push_back(&bulk_tail_[i]);
+  }
+  std::sort(kept.begin(), kept.end(), [](const TailEntry* a, const TailEntry* b) { return a->seq < b->seq; });
+  for (TailEntry* e : kept) {
+    if (e->is_stub) {
+      model::Event ev = e->stub.make(e->stub);
+      ev.dir = e->stub.dir;
+      ev.decrypted = e->stub.decrypted;
+      ev.frame = e->event.frame;
+      ev.ts = e->event.ts;
       connection_.events.push_back(std::move(ev));
     } else {
-      connection_.events.push_back(std::move(e.event));
+      connection_.events.push_back(std::move(e->event));
     }
   }
   bulk_tail_.clear();

@@ -53,6 +53,10 @@ class Session final : public DissectContext {
   bool redactIdentities() const override { return config_.redact_identities; }
   std::uint64_t currentFrame() const override { return current_frame_; }
   Timestamp currentTime() const override { return current_ts_; }
+  void setStamp(std::uint64_t frame, Timestamp ts) override {
+    current_frame_ = frame;
+    current_ts_ = ts;
+  }
 
  private:
   void stamp(model::Event& event) const;
@@ -67,18 +71,26 @@ class Session final : public DissectContext {
   std::uint64_t current_frame_ = 0;
   Timestamp current_ts_{};
   Direction current_dir_ = Direction::ToServer;
-  // The last few suppressed bulk events, kept for the end: a fixed ring (no allocation per
-  // event); an entry holds either a built event or a stub built at finish().
+  // The suppressed bulk events of the latest frames, kept for the end: fixed slots (no
+  // allocation per event); an entry holds either a built event or a stub built at finish().
+  // Events usually come in frame order and the slots are a ring; a layer releasing held-back
+  // records (TLS) emits older frames late, and then the entry of the oldest frame is replaced.
   struct TailEntry {
-    model::Event event;
+    model::Event event;  // frame and ts always set
     BulkStub stub;
     bool is_stub = false;
+    std::uint64_t seq = 0;  // emission order, for events of the same frame
   };
-  TailEntry& nextTailSlot();
+  // The slot for a suppressed bulk event of this frame; nullptr when every kept one is later.
+  TailEntry* tailSlotFor(std::uint64_t frame);
   std::size_t bulk_kept_ = 0;
-  std::vector<TailEntry> bulk_tail_;  // ring, allocated on first use
-  std::size_t tail_next_ = 0;         // next slot to overwrite
+  std::vector<TailEntry> bulk_tail_;  // allocated on first use
+  std::size_t tail_next_ = 0;         // ring mode: next slot to overwrite
   std::size_t tail_count_ = 0;
+  std::uint64_t tail_seq_ = 0;
+  std::uint64_t tail_last_frame_ = 0;
+  bool tail_in_frame_order_ = true;   // every entry came in frame order: the ring's oldest is the
+                                      // oldest frame
 };
 
 }  // namespace rdpscope::engine

@@ -146,6 +146,7 @@ class FakeContext final : public engine::DissectContext {
   bool redactIdentities() const override { return redact; }
   std::uint64_t currentFrame() const override { return 0; }
   Timestamp currentTime() const override { return Timestamp{}; }
+  void setStamp(std::uint64_t, Timestamp) override {}
 
   const model::Event* find(const std::string& kind) const {
     for (const auto& e : events) {

@@ -46,6 +46,7 @@ class FakeContext : public engine::DissectContext {
   bool redactIdentities() const override { return redact; }
   std::uint64_t currentFrame() const override { return frame; }
   Timestamp currentTime() const override { return Timestamp{}; }
+  void setStamp(std::uint64_t f, Timestamp) override { frame = f; }
 
   // Helpers for assertions.
   const model::Event* find(std::string_view kind) const {

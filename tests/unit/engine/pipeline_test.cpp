@@ -1,6 +1,9 @@
 // StreamPipeline: buffering according to Progress, and protection against dissector bugs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "engine/session.h"
 
 namespace rdpscope::engine {
@@ -67,6 +70,30 @@ TEST(Session, BulkEventsKeepHeadAndTailAndCountTheRest) {
   ASSERT_EQ(conn.events.size(), 48u + 16u + 1u);
   EXPECT_EQ(conn.events[48].frame, 185u);
   EXPECT_EQ(conn.events.back().kind, "events.suppressed");
+}
+
+TEST(Session, BulkTailKeepsTheLatestFramesWhenOlderOnesComeLate) {
+  // A layer releasing held-back records (TLS at the connection's end) emits older frames after
+  // newer ones: the kept tail is still the 16 latest frames, listed in frame order.
+  Session s(model::Connection{}, nullptr, {});
+  auto bulk = [&](std::uint64_t frame) {
+    s.setCurrent(frame, Timestamp{static_cast<std::int64_t>(frame)}, Direction::ToClient);
+    s.emitBulk(model::Event::make("tls.application_data", std::nullopt, "record"));
+  };
+  for (std::uint64_t i = 1; i <= 48; ++i) bulk(i);   // the head: kept as they come
+  for (std::uint64_t i = 1000; i < 1020; ++i) bulk(i);  // one direction, in order
+  for (std::uint64_t i = 990; i < 1010; i += 2) bulk(i);  // the other, released late
+  bulk(2000);
+  auto conn = s.finish();
+  ASSERT_EQ(conn.events.size(), 48u + 16u + 1u);
+  std::vector<std::uint64_t> tail;
+  for (std::size_t i = 48; i < 48 + 16; ++i) tail.push_back(conn.events[i].frame);
+  // The 16 latest of {1000..1019, 990..1008 even, 2000}; of two events of the same frame the
+  // later emitted counts as later (1006 once: the late one).
+  const std::vector<std::uint64_t> want = {1006, 1007, 1008, 1008, 1009, 1010, 1011, 1012,
+                                           1013, 1014, 1015, 1016, 1017, 1018, 1019, 2000};
+  EXPECT_EQ(tail, want);
+  EXPECT_EQ(conn.events_suppressed, 20u + 10u + 1u);
 }
 
 }  // namespace

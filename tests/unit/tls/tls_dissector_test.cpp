@@ -3,9 +3,11 @@
 // key logs (decryption end to end; reference: tshark -o tls.keylog_file:keys.log).
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "tls/tls_dissector.h"
 #include "tls/tls_handshake.h"
@@ -296,6 +298,87 @@ void expectDecrypts(const std::string& scenario, const char* version) {
 
 TEST(TlsDecryption, LabTls12Success) { expectDecrypts("tls12-success", "TLS 1.2"); }
 TEST(TlsDecryption, LabTls13Success) { expectDecrypts("tls13-success", "TLS 1.3"); }
+
+// A consumer that needs every byte only for its first `needed` deliveries of each direction and
+// then only counts (as an RDP session past activation does); records every delivery with the
+// frame the context stamps it with.
+class CountingAfter final : public engine::Dissector {
+ public:
+  struct Delivery {
+    std::uint64_t frame;
+    std::vector<std::uint8_t> bytes;
+    bool operator==(const Delivery&) const = default;
+  };
+  explicit CountingAfter(std::size_t needed) : needed_(needed) {}
+  std::string_view name() const override { return "counting-after"; }
+  engine::Progress onData(const engine::StreamData& in, engine::DissectContext& ctx) override {
+    got[static_cast<std::size_t>(in.dir)].push_back({ctx.currentFrame(), {in.data.begin(), in.data.end()}});
+    return engine::Progress::consumed(in.data.size());
+  }
+  bool needsEveryByte(engine::Direction dir) const override {
+    return got[static_cast<std::size_t>(dir)].size() < needed_;
+  }
+  bool onResync(engine::Direction dir, engine::DissectContext&) override {
+    ++resyncs[static_cast<std::size_t>(dir)];
+    return true;
+  }
+  std::vector<Delivery> got[2];
+  std::size_t resyncs[2] = {0, 0};
+
+ private:
+  std::size_t needed_;
+};
+
+// Issue 8: once the consumer only counts, records are held back and only the last few of each
+// direction are decrypted when the connection ends; the ones pushed out are counted. What is
+// decrypted must be exactly what full decryption gives for those records, stamped with the
+// frame the record came in, in order; the last record of each direction must be among them.
+void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
+  const std::string dir = kLab + scenario + "/";
+  if (!exists(dir + "capture.pcap") || !exists(dir + "keys.log")) GTEST_SKIP() << "no lab capture";
+  auto loaded = engine::KeyStore::parseKeyLog(slurp(dir + "keys.log"), "keys.log");
+  ASSERT_TRUE(loaded.store);
+  const auto conns = readConnections(dir + "capture.pcap");
+  ASSERT_FALSE(conns.empty());
+  // runTls ends both directions (CaptureEnd) after the last segment: the held records go then.
+  auto run = [&](CountingAfter& consumer, RecordingContext& ctx) {
+    ctx.key_store = loaded.store.get();
+    auto tls = makeTlsDissector(consumer);
+    runTls(conns[0], *tls, ctx);
+  };
+  CountingAfter all(SIZE_MAX);
+  RecordingContext all_ctx;
+  run(all, all_ctx);
+  CountingAfter some(3);
+  RecordingContext some_ctx;
+  run(some, some_ctx);
+  std::uint64_t skipped_total = 0;
+  for (const engine::Direction d : {engine::Direction::ToServer, engine::Direction::ToClient}) {
+    const std::size_t di = static_cast<std::size_t>(d);
+    const auto& ref = all.got[di];
+    const auto& got = some.got[di];
+    ASSERT_FALSE(ref.empty());
+    // A subsequence of full decryption: same bytes, same frame, same order.
+    std::size_t j = 0;
+    for (const auto& g : got) {
+      while (j < ref.size() && !(ref[j] == g)) ++j;
+      ASSERT_LT(j, ref.size()) << scenario << " dir " << di << ": a delivery full decryption does not have";
+      ++j;
+    }
+    EXPECT_EQ(got.back(), ref.back()) << scenario << " dir " << di << ": the last record was not decrypted";
+    const auto skipped = some_ctx.conn.tls["records"][model::directionName(d)]["bulk_skipped"].get<std::uint64_t>();
+    EXPECT_EQ(got.size() + skipped, ref.size()) << scenario << " dir " << di;
+    EXPECT_EQ(some_ctx.conn.tls["records"][model::directionName(d)]["count"],
+              all_ctx.conn.tls["records"][model::directionName(d)]["count"]);
+    if (skipped > 0) EXPECT_GT(some.resyncs[di], 0u);
+    skipped_total += skipped;
+  }
+  EXPECT_GT(skipped_total, 0u) << scenario << ": nothing was held back and pushed out";
+  EXPECT_TRUE(some_ctx.anomalies.empty()) << some_ctx.anomalies.front();
+}
+
+TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls12) { expectHeldRecordsDecryptAtTheEnd("tls12-success"); }
+TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls13) { expectHeldRecordsDecryptAtTheEnd("tls13-success"); }
 
 }  // namespace
 }  // namespace rdpscope::tls

@@ -113,6 +113,10 @@ class RecordingContext final : public engine::DissectContext {
   bool redactIdentities() const override { return false; }
   std::uint64_t currentFrame() const override { return frame; }
   Timestamp currentTime() const override { return ts; }
+  void setStamp(std::uint64_t f, Timestamp t) override {
+    frame = f;
+    ts = t;
+  }
 
   std::vector<const model::Event*> byKind(std::string_view kind) const {
     std::vector<const model::Event*> v;
