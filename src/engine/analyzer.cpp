@@ -223,6 +223,7 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
   expiry_[kExpiresIdle].push_back(raw_flow);
   raw_flow->expiry_it = std::prev(expiry_[kExpiresIdle].end());
   raw_flow->start_it = by_start_.emplace(raw.ts.ns, raw_flow);
+  oldest_start_ns_ = by_start_.begin()->first;
   flows_.emplace(key, std::move(flow));
   stats_.peak_flows = std::max(stats_.peak_flows, flows_.size());
   return raw_flow;
@@ -437,6 +438,9 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
   flows_.erase(it);
   expiry_[flow->expiry].erase(flow->expiry_it);
   by_start_.erase(flow->start_it);
+  if (!by_start_.empty()) {
+    oldest_start_ns_ = by_start_.begin()->first;
+  }
   if (flow->reasm[0]) {
     buffered_bytes_ -= std::min(buffered_bytes_,
                                 flow->reasm[0]->bufferedBytes() + flow->reasm[1]->bufferedBytes());
@@ -545,7 +549,7 @@ std::optional<Timestamp> Analyzer::oldestOpenStart() const {
   if (by_start_.empty()) {
     return std::nullopt;
   }
-  return Timestamp{by_start_.begin()->first};
+  return Timestamp{oldest_start_ns_};  // cached: asked after every packet, the node is cold
 }
 
 void Analyzer::finish() {

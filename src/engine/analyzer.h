@@ -124,6 +124,7 @@ class Analyzer {
   static Expiry expiryOf(const Flow& flow);
   std::array<FlowList, kExpiryKinds> expiry_;
   StartIndex by_start_;  // open flows by connection start (for oldestOpenStart)
+  std::int64_t oldest_start_ns_ = 0;  // by_start_.begin()->first while not empty
   std::size_t buffered_bytes_ = 0;
   Timestamp last_sweep_{};
 };
