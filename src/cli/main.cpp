@@ -172,6 +172,21 @@ class HeldText {
       in_memory_ += text.size();
       return std::move(text);
     }
+    return spill(text);
+  }
+  // The same from a buffer the caller reuses: copied only if it stays in memory.
+  std::string hold(std::string_view text) {
+    if (in_memory_ + text.size() <= budget_ || !openFile()) {
+      in_memory_ += text.size();
+      return std::string(text);
+    }
+    return spill(text);
+  }
+
+ private:
+  // Writes the text at the end of the temporary file; returns its reference (or, if the file
+  // cannot take it, the text itself, kept in memory).
+  std::string spill(std::string_view text) {
     const std::uint64_t off = end_;
     std::size_t done = 0;
     while (done < text.size()) {
@@ -179,7 +194,7 @@ class HeldText {
                                  static_cast<off_t>(off + done));
       if (n <= 0) {  // disk full or similar: keep it in memory instead
         in_memory_ += text.size();
-        return std::move(text);
+        return std::string(text);
       }
       done += static_cast<std::size_t>(n);
     }
@@ -192,6 +207,7 @@ class HeldText {
     return ref;
   }
 
+ public:
   // The text of a payload from hold(), read back if it was spilled (empty on a read error).
   std::string take(std::string&& payload) {
     if (payload.empty() || payload[0] != '\0') {
@@ -454,12 +470,20 @@ int runAnalysis(CliOptions& o) {
   });
   bool finishing = false;
   engine::Analyzer* analyzer_ptr = nullptr;
+  std::string tail_buffer;  // reused for every connection's JSON text
   auto on_connection = [&](model::Connection&& c) {
     rules::diagnose(c, *rules);
     if (stream_json) {
       if (hold_text) {
-        std::string tail = wanted(c, o) ? output::connectionJsonTail(c, o.redact) : std::string();
-        emitter.push(skeleton(std::move(c)), held.hold(std::move(tail)));
+        if (wanted(c, o)) {
+          output::writeConnectionJsonTail(tail_buffer, c, o.redact);
+        } else {
+          tail_buffer.clear();
+        }
+        emitter.push(skeleton(std::move(c)), held.hold(std::string_view(tail_buffer)));
+        if (tail_buffer.capacity() > (std::size_t{1} << 22)) {
+          std::string().swap(tail_buffer);  // one huge connection must not pin its buffer
+        }
       } else {
         emitter.push(std::move(c));
       }

@@ -468,6 +468,11 @@ void writeConnection(std::string& buf, const model::Connection& c, bool redact) 
 
 }  // namespace
 
+void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact) {
+  out.clear();
+  writeBody(out, conn, redact);
+}
+
 std::string connectionJsonTail(const model::Connection& conn, bool redact) {
   // Written into a reused buffer, then copied once at its exact size: growing a fresh string
   // reallocated and copied it several times per connection.

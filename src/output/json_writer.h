@@ -23,6 +23,9 @@ void writeJsonLine(std::ostream& out, const model::Connection& conn, bool redact
 // before the id and attempt are known; writeJsonLineTail() writes the whole line, byte for byte
 // what writeJsonLine() writes for the connection with that id and attempt.
 std::string connectionJsonTail(const model::Connection& conn, bool redact);
+// The same text written into `out` (cleared first): a caller that reuses one buffer and copies
+// the text only where it must (most of it goes to a temporary file) saves a copy per connection.
+void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact);
 void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
                        std::string_view tail);
 void writeJsonSummary(std::ostream& out, const Summary& summary);
