@@ -1,6 +1,9 @@
 #include "engine/analyzer.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <tuple>
 
 #include "rdp/rdp_connection_dissector.h"
 #include "rdp/rdp_probe.h"
@@ -71,23 +74,32 @@ class DirectionSink final : public stream::ReassemblySink {
 
 }  // namespace
 
+namespace {
+// The 16 address bytes as two words (any fixed order serves hashing and comparing).
+std::array<std::uint64_t, 2> words(const capture::IpAddress& ip) {
+  std::array<std::uint64_t, 2> w{};
+  std::memcpy(w.data(), ip.bytes.data(), 16);
+  return w;
+}
+}  // namespace
+
 std::size_t Analyzer::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
-  std::size_t h = 1469598103934665603ull;
-  auto mix = [&h](std::uint64_t v) {
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  };
-  for (std::size_t i = 0; i < 16; i += 8) {
-    std::uint64_t a = 0;
-    std::uint64_t b = 0;
-    for (std::size_t j = 0; j < 8; ++j) {
-      a = (a << 8) | k.a.bytes[i + j];
-      b = (b << 8) | k.b.bytes[i + j];
-    }
-    mix(a);
-    mix(b);
+  // Asked for every packet: word loads and a multiply-xorshift mix (the byte-by-byte version
+  // was ~3 % of the instructions).
+  const auto a = words(k.a);
+  const auto b = words(k.b);
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (std::uint64_t{k.port_a} << 32) ^ (std::uint64_t{k.port_b} << 16) ^
+                    (std::uint64_t{k.a.version} << 8) ^ static_cast<std::uint8_t>(k.transport);
+  for (const std::uint64_t v : {a[0], a[1], b[0], b[1]}) {
+    h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
   }
-  mix((std::uint64_t{k.port_a} << 16) | k.port_b | (std::uint64_t{static_cast<std::uint8_t>(k.transport)} << 32));
-  return h;
+  return static_cast<std::size_t>(h);
+}
+
+bool Analyzer::FlowKey::operator==(const FlowKey& o) const noexcept {
+  return words(a) == words(o.a) && words(b) == words(o.b) && port_a == o.port_a && port_b == o.port_b &&
+         a.version == o.a.version && b.version == o.b.version && transport == o.transport;
 }
 
 Analyzer::Analyzer(AnalyzerOptions options, ConnectionSink sink)
@@ -104,7 +116,10 @@ bool Analyzer::isRdpPort(std::uint16_t port) const {
 Analyzer::FlowKey Analyzer::makeKey(const PacketView& p) {
   FlowKey k;
   k.transport = p.transport;
-  const bool src_first = std::tie(p.src, p.src_port) < std::tie(p.dst, p.dst_port);
+  // Either end first, the same for both directions (the order itself means nothing).
+  const auto s = words(p.src);
+  const auto d = words(p.dst);
+  const bool src_first = std::tie(p.src.version, s, p.src_port) < std::tie(p.dst.version, d, p.dst_port);
   k.a = src_first ? p.src : p.dst;
   k.b = src_first ? p.dst : p.src;
   k.port_a = src_first ? p.src_port : p.dst_port;

@@ -95,7 +95,7 @@ class Analyzer {
     std::uint16_t port_a = 0;
     std::uint16_t port_b = 0;
     capture::Transport transport = capture::Transport::Tcp;
-    bool operator==(const FlowKey&) const = default;
+    bool operator==(const FlowKey& o) const noexcept;
   };
   struct FlowKeyHash {
     std::size_t operator()(const FlowKey& k) const noexcept;

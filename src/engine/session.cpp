@@ -1,6 +1,8 @@
 #include "engine/session.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "core/limits.h"
 #include "core/text.h"
@@ -204,8 +206,23 @@ model::Connection Session::finish() {
     ev.ts = current_ts_;
     connection_.events.push_back(std::move(ev));
   }
-  std::stable_sort(connection_.events.begin(), connection_.events.end(),
-                   [](const model::Event& a, const model::Event& b) { return a.frame < b.frame; });
+  // Stable order by frame. Sorting positions and moving each event once: a stable_sort of the
+  // events themselves moved every event (strings, field trees) log n times.
+  auto& events = connection_.events;
+  const auto by_frame = [&](std::uint32_t a, std::uint32_t b) { return events[a].frame < events[b].frame; };
+  std::vector<std::uint32_t> order(events.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  if (!std::is_sorted(order.begin(), order.end(), by_frame)) {
+    std::stable_sort(order.begin(), order.end(), by_frame);
+    std::vector<model::Event> sorted;
+    sorted.reserve(events.size());
+    for (const std::uint32_t i : order) {
+      sorted.push_back(std::move(events[i]));
+    }
+    events = std::move(sorted);
+  }
   return std::move(connection_);
 }
 

@@ -114,6 +114,31 @@ TEST(NamesTables, UnknownCodesPrintAsUnknown) {
   EXPECT_EQ(codeMeaning(tls::alertDescriptions(), 255), "unknown code 0xff");
 }
 
+// findCode() searches large tables by binary search on a sorted index: it must return exactly the
+// entry a front-to-back scan returns (the first of equal codes), for every table and every code
+// in it, for codes just around them, and for a synthetic table with duplicates.
+TEST(NamesTables, LookupAgreesWithAScanOnEveryTable) {
+  auto scan = [](CodeTable t, std::uint32_t c) -> const CodeName* {
+    for (const auto& e : t) if (e.code == c) return &e;
+    return nullptr;
+  };
+  std::size_t large = 0;
+  for (const auto& nt : allTables()) {
+    large += nt.table.size() > 32 ? 1 : 0;
+    for (const auto& e : nt.table) {
+      for (const std::uint32_t c : {e.code, e.code - 1, e.code + 1}) {
+        ASSERT_EQ(findCode(nt.table, c), scan(nt.table, c)) << nt.label << " code " << c;
+      }
+    }
+    ASSERT_EQ(findCode(nt.table, 0xFFFFFFFFu), scan(nt.table, 0xFFFFFFFFu)) << nt.label;
+  }
+  EXPECT_GT(large, 0u);  // the binary-search path is exercised
+  std::vector<CodeName> dup;
+  for (std::uint32_t i = 0; i < 100; ++i) dup.push_back({(i * 37) % 50, i % 2 ? "odd" : "even", ""});
+  const CodeTable t(dup);
+  for (std::uint32_t c = 0; c < 60; ++c) EXPECT_EQ(findCode(t, c), scan(t, c)) << c;
+}
+
 TEST(X224Names, KnownCodes) {
   EXPECT_EQ(codeName(x224::negFailureCodes(), 1), "SSL_REQUIRED_BY_SERVER");
   EXPECT_EQ(codeName(x224::negFailureCodes(), 2), "SSL_NOT_ALLOWED_BY_SERVER");
