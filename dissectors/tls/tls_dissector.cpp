@@ -47,8 +47,8 @@ constexpr std::size_t kTls13AlertRecordSize = 19;
 // reactivation's Demand Active (2.2.1.13.1, ~0.5-1.5 KB), a TLS 1.3 KeyUpdate or
 // NewSessionTicket. Records this large carry graphics updates and virtual channel data.
 constexpr std::size_t kBulkRecordMin = 4096;
-// Smaller records past activation are held back instead, the last kHeldRecords of each
-// direction, and decrypted only when the connection ends (FIN, RST, timeout, end of capture) or
+// Smaller records past activation are held back instead, the last kHeldRecords (kHeldBytes) of
+// each direction, and decrypted only when the connection ends (FIN, RST, timeout, end of capture) or
 // a non-application-data record arrives: the PDUs that explain an end (Set Error Info, Deactivate
 // All, Shutdown, Disconnect Provider Ultimatum, a TLS alert) come in its last few records. An
 // older record pushed out of the window is counted, not decrypted, like a large one. The first
@@ -56,6 +56,9 @@ constexpr std::size_t kBulkRecordMin = 4096;
 // (Monitor Layout, an early Save Session Info). Issue 8: decryption of the bulk in between
 // was most of the cost of --keylog.
 constexpr std::size_t kHeldRecords = 16;
+// And at most this many bytes of them per direction, so that memory stays bounded by the number
+// of open connections (16 KiB each at most) whatever the records' sizes.
+constexpr std::size_t kHeldBytes = 8192;
 constexpr std::size_t kDecryptAfterActive = 16;
 // Of a large record held only to be passed over in order, the bytes skip() may need: the last
 // ciphertext block before a MAC of at most 48 bytes (TLS 1.0 CBC chained IV).
@@ -219,6 +222,7 @@ class TlsDissector final : public engine::Dissector {
     std::vector<HeldRecord> held;
     std::size_t held_head = 0;
     std::size_t held_count = 0;
+    std::size_t held_bytes = 0;  // sum of held[].bytes sizes
   };
 
   // Whether keys are known but the consumer only counts what `dir` carries next, so records
@@ -246,9 +250,11 @@ class TlsDissector final : public engine::Dissector {
       skipRecord(dir, fragment, fragment.size(), ctx);  // nothing before it to keep in order
       return;
     }
-    if (d.held_count == kHeldRecords) {
+    const ByteView keep = large ? fragment.last(std::min(kSkipTail, fragment.size())) : fragment;
+    while (d.held_count == kHeldRecords || (d.held_count > 0 && d.held_bytes + keep.size() > kHeldBytes)) {
       HeldRecord& oldest = d.held[d.held_head];
       withStamp(ctx, oldest, [&] { skipRecord(dir, oldest.bytes, oldest.length, ctx); });
+      d.held_bytes -= oldest.bytes.size();
       d.held_head = (d.held_head + 1) % kHeldRecords;
       --d.held_count;
     }
@@ -257,13 +263,16 @@ class TlsDissector final : public engine::Dissector {
     }
     HeldRecord& r = d.held[(d.held_head + d.held_count) % kHeldRecords];
     ++d.held_count;
+    d.held_bytes += keep.size();
     r.frame = ctx.currentFrame();
     r.ts = ctx.currentTime();
     r.offset = offset;
     r.version = version;
     r.length = fragment.size();
     r.skip_only = large;
-    const ByteView keep = large ? fragment.last(std::min(kSkipTail, fragment.size())) : fragment;
+    if (r.bytes.capacity() > 2 * keep.size() + 256) {
+      std::vector<std::uint8_t>().swap(r.bytes);  // a slot keeps no more than it holds
+    }
     r.bytes.assign(keep.begin(), keep.end());
   }
 
@@ -274,6 +283,7 @@ class TlsDissector final : public engine::Dissector {
     HeldRecord& r = d.held[d.held_head];
     d.held_head = (d.held_head + 1) % kHeldRecords;
     --d.held_count;
+    d.held_bytes -= r.bytes.size();
     bool ok = true;
     withStamp(ctx, r, [&] {
       if (!d.dec || d.failed) {
