@@ -160,6 +160,25 @@ model::Event makeChannelDataEvent(const engine::BulkStub& stub) {
   return ev;
 }
 
+// Standard RDP Security ciphertext on the I/O channel ("rdp.encrypted", one per PDU of an
+// encrypted session), built only when the engine keeps it (engine::BulkStub): value = ciphertext
+// bytes | security header flags << 32; flags = kStubLicensingPdu for SEC_LICENSE_PKT.
+constexpr std::uint32_t kStubLicensingPdu = 1u;
+
+model::Event makeEncryptedPduEvent(const engine::BulkStub& stub) {
+  const std::uint64_t length = stub.value & 0xFFFFFFFFu;
+  const auto flags = static_cast<std::uint16_t>(stub.value >> 32);
+  const bool licensing = (stub.flags & kStubLicensingPdu) != 0;
+  model::Event ev = model::Event::make(
+      "rdp.encrypted", licensing ? std::optional<Stage>(Stage::Licensing) : std::nullopt,
+      std::string(licensing ? "encrypted licensing PDU" : "encrypted PDU") + ", " +
+          std::to_string(length) + " bytes of ciphertext");
+  ev.fields["length"] = length;
+  ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
+  ev.fields["security_flags_value"] = flags;
+  return ev;
+}
+
 }  // namespace
 
 bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteReader r) {
@@ -213,15 +232,6 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
     if (!skipped) {
       return fail(pdu, insideFrame(skipped.error()), "security header");
     }
-    std::optional<Stage> stage;
-    const char* what = "encrypted PDU";
-    if ((flags & kSecInfoPkt) != 0) {
-      stage = Stage::ClientInfo;
-      what = "encrypted Client Info PDU";
-    } else if ((flags & kSecLicensePkt) != 0) {
-      stage = Stage::Licensing;
-      what = "encrypted licensing PDU";
-    }
     if ((flags & kSecInfoPkt) != 0) {
       session_.client_info_seen = true;
       model::Event ev = model::Event::make("rdp.client_info", Stage::ClientInfo,
@@ -231,17 +241,16 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
       emit(pdu, std::move(ev));
       return true;
     }
-    if (stage) {
-      enterStage(*stage);
+    const bool licensing = (flags & kSecLicensePkt) != 0;
+    if (licensing) {
+      enterStage(Stage::Licensing);
     }
-    model::Event ev = model::Event::make(
-        "rdp.encrypted", stage,
-        std::string(what) + ", " + std::to_string(r.remaining()) + " bytes of ciphertext");
-    ev.dir = pdu.dir;
-    ev.fields["length"] = r.remaining();
-    ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
-    ev.fields["security_flags_value"] = flags;
-    ctx.emitBulk(std::move(ev));
+    engine::BulkStub stub;
+    stub.make = &makeEncryptedPduEvent;
+    stub.dir = pdu.dir;
+    stub.value = std::uint64_t{static_cast<std::uint32_t>(r.remaining())} | (std::uint64_t{flags} << 32);
+    stub.flags = licensing ? kStubLicensingPdu : 0u;
+    ctx.emitBulkStub(stub);  // built only if kept in the timeline
     return true;
   }
   (void)sec_offset;
