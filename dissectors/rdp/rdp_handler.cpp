@@ -26,6 +26,7 @@ void RdpHandler::initSummary(engine::DissectContext& ctx) {
   }
   session_.summary_initialised = true;
   model::Fields& s = ctx.connection().rdp;
+  model::reserveMembers(s, 22);
   for (const char* key :
        {"cookie", "requested_protocols", "selected_protocol", "security_protocol", "neg_failure",
         "result", "client_build", "client_name", "client_dig_product_id", "keyboard_layout",

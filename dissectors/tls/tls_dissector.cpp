@@ -347,6 +347,7 @@ class TlsDissector final : public engine::Dissector {
     if (summary_init_) return;
     summary_init_ = true;
     Fields& t = ctx.connection().tls;
+    model::reserveMembers(t, 12);
     for (const char* k : {"version", "cipher", "alert", "alert_from", "server_cert", "ja3", "ja4", "sni"}) {
       if (!t.contains(k)) t[k] = nullptr;
     }
@@ -664,6 +665,7 @@ class TlsDissector final : public engine::Dissector {
         transcript_.clear();
         addTranscript(whole);
         Fields f;
+        model::reserveMembers(f, 17);
         f["version"] = versionName(ch->legacy_version);
         f["version_value"] = ch->legacy_version;
         f["supported_versions"] = namesOf(protocolVersions(), ch->supported_versions);
@@ -717,6 +719,7 @@ class TlsDissector final : public engine::Dissector {
         etm_ = client_etm_ && sh->encrypt_then_mac;
         ems_ = sh->extended_master_secret;
         Fields f;
+        model::reserveMembers(f, 13);
         f["version"] = versionName(version_);
         f["version_value"] = version_;
         f["legacy_version"] = versionName(sh->legacy_version);

@@ -26,6 +26,19 @@ inline Direction opposite(Direction dir) noexcept {
 // Field values of an event, in insertion order (so JSON and text output are stable).
 using Fields = nlohmann::ordered_json;
 
+// Makes room for `extra` more members in an object (null becomes an empty object). The members
+// are a vector of (const key, value) pairs, so every growth copies each key, allocating for keys
+// over 15 characters: worth it where a dozen or more members are added one by one.
+inline void reserveMembers(Fields& object, std::size_t extra) {
+  if (object.is_null()) {
+    object = Fields::object();
+  }
+  if (object.is_object()) {
+    auto& members = object.get_ref<Fields::object_t&>();
+    members.reserve(members.size() + extra);
+  }
+}
+
 struct Event {
   std::uint64_t frame = 0;   // 1-based frame number in the input (engine fills)
   Timestamp ts{};            // capture time of that frame (engine fills)
