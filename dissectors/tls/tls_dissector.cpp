@@ -215,7 +215,7 @@ class TlsDissector final : public engine::Dissector {
     std::size_t last_app_len = 0;
     bool cleartext = false;               // TPKT seen instead of TLS: bytes go to the consumer
     bool delivered_plaintext = false;     // decrypted bytes were handed to the consumer
-    std::uint64_t bulk_skipped = 0;       // records left undecrypted (kBulkRecordMin)
+    std::uint64_t bulk_skipped = 0;       // records left undecrypted (kBulkRecordMin, kHeldRecords)
     bool resync_due = false;              // the consumer must resynchronise before new bytes
     std::uint64_t after_active = 0;       // records since the consumer only counts
     // Records held back (kHeldRecords), oldest at held_head; the decryptor is at the oldest.
