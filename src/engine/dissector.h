@@ -71,11 +71,10 @@ class DissectContext {
   // Emits a high-volume event (one per TLS application-data record, fast-path PDU...): kept in
   // the timeline for the first few, then counted, and the last few before the end are kept.
   virtual void emitBulk(model::Event event) = 0;
-  // False when emitBulk() would only count the event (past the first few of the connection).
-  // Wrapping contexts must forward it and emitBulkStub() (the defaults are correct but eager).
-  virtual bool wantsBulkEvent() const { return true; }
-  // A bulk event given as a stub: counted, and built (stub.make) only if it is kept. The way
-  // dissectors emit high-volume events: no strings or JSON are built for the counted ones.
+  // A bulk event given as a stub: counted, and built (stub.make) only if it is kept, possibly
+  // much later (the engine builds the kept tail at the connection's end, so `make` may read only
+  // the stub). The way dissectors emit high-volume events: no strings or JSON are built for the
+  // counted ones. Wrapping contexts must forward it (the default is correct but eager).
   virtual void emitBulkStub(const BulkStub& stub) {
     model::Event ev = stub.make(stub);
     ev.dir = stub.dir;

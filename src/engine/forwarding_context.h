@@ -14,7 +14,6 @@ class ForwardingContext : public DissectContext {
   explicit ForwardingContext(DissectContext& inner) : inner_(inner) {}
   void emit(model::Event event) override { inner_.emit(std::move(event)); }
   void emitBulk(model::Event event) override { inner_.emitBulk(std::move(event)); }
-  bool wantsBulkEvent() const override { return inner_.wantsBulkEvent(); }
   void emitBulkStub(const BulkStub& stub) override { inner_.emitBulkStub(stub); }
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override {

@@ -87,8 +87,6 @@ Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
   return slot;
 }
 
-bool Session::wantsBulkEvent() const { return bulk_kept_ < kBulkHead; }
-
 void Session::emitBulk(model::Event event) {
   stamp(event);
   if (bulk_kept_ < kBulkHead) {

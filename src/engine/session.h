@@ -44,7 +44,6 @@ class Session final : public DissectContext {
   // DissectContext
   void emit(model::Event event) override;
   void emitBulk(model::Event event) override;
-  bool wantsBulkEvent() const override;
   void emitBulkStub(const BulkStub& stub) override;
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override;

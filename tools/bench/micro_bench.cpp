@@ -222,8 +222,8 @@ BENCHMARK(BM_TlsRecordPath_Tls12);
 BENCHMARK(BM_RdpFastPath_NoEncryption);
 BENCHMARK(BM_RdpFastPath_Fips);
 
-// A suppressed bulk event: built and handed to emitBulk() (what dissectors do today) versus a
-// stub (DissectContext::wantsBulkEvent() / emitBulkStub()).
+// A suppressed bulk event: built and handed to emitBulk() versus given as a stub
+// (DissectContext::emitBulkStub(), what dissectors do).
 model::Event makeAppData(const engine::BulkStub& stub) {
   model::Event ev;
   ev.kind = "tls.application_data";
@@ -253,11 +253,7 @@ void BM_SuppressedBulkEvent_Stub(benchmark::State& state) {
     s.setCurrent(++frame, Timestamp{static_cast<std::int64_t>(frame)}, model::Direction::ToClient);
     engine::DissectContext& ctx = s;
     engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false, {}};
-    if (ctx.wantsBulkEvent()) {
-      ctx.emitBulk(makeAppData(stub));
-    } else {
-      ctx.emitBulkStub(stub);
-    }
+    ctx.emitBulkStub(stub);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }

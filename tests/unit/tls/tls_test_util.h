@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "capture/packet_decode.h"
@@ -107,7 +108,30 @@ class RecordingContext final : public engine::DissectContext {
     stamp(ev);
     conn.events.push_back(std::move(ev));
   }
-  bool wantsBulkEvent() const override { return !use_stubs; }
+  // With use_stubs, as the engine past its first bulk events: the stub is kept and built only
+  // by buildHeldStubs(), after the whole connection, so a `make` that read anything but the stub
+  // would show.
+  void emitBulkStub(const engine::BulkStub& stub) override {
+    if (!use_stubs) {
+      DissectContext::emitBulkStub(stub);
+      return;
+    }
+    model::Event placeholder;
+    stamp(placeholder);
+    held_stubs.emplace_back(conn.events.size(), stub);
+    conn.events.push_back(std::move(placeholder));
+  }
+  void buildHeldStubs() {
+    for (auto& [index, stub] : held_stubs) {
+      model::Event ev = stub.make(stub);
+      ev.dir = stub.dir;
+      ev.decrypted = stub.decrypted;
+      ev.frame = conn.events[index].frame;
+      ev.ts = conn.events[index].ts;
+      conn.events[index] = std::move(ev);
+    }
+    held_stubs.clear();
+  }
   model::Connection& connection() override { return conn; }
   const engine::KeyStore* keys() const override { return key_store; }
   bool redactIdentities() const override { return false; }
@@ -127,7 +151,8 @@ class RecordingContext final : public engine::DissectContext {
   model::Connection conn;
   std::vector<std::string> anomalies;
   const engine::KeyStore* key_store = nullptr;
-  bool use_stubs = false;  // exercise the BulkStub path (engine past its first bulk events)
+  bool use_stubs = false;  // build bulk stubs late (see emitBulkStub)
+  std::vector<std::pair<std::size_t, engine::BulkStub>> held_stubs;
   std::uint64_t frame = 0;
   Timestamp ts{};
 
