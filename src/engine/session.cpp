@@ -207,13 +207,14 @@ model::Connection Session::finish() {
   // Stable order by frame. Sorting positions and moving each event once: a stable_sort of the
   // events themselves moved every event (strings, field trees) log n times.
   auto& events = connection_.events;
-  const auto by_frame = [&](std::uint32_t a, std::uint32_t b) { return events[a].frame < events[b].frame; };
-  std::vector<std::uint32_t> order(events.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) {
-    order[i] = i;
-  }
-  if (!std::is_sorted(order.begin(), order.end(), by_frame)) {
-    std::stable_sort(order.begin(), order.end(), by_frame);
+  if (!std::is_sorted(events.begin(), events.end(),
+                      [](const model::Event& a, const model::Event& b) { return a.frame < b.frame; })) {
+    std::vector<std::uint32_t> order(events.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return events[a].frame < events[b].frame; });
     std::vector<model::Event> sorted;
     sorted.reserve(events.size());
     for (const std::uint32_t i : order) {

@@ -477,8 +477,7 @@ std::string connectionJsonTail(const model::Connection& conn, bool redact) {
   // Written into a reused buffer, then copied once at its exact size: growing a fresh string
   // reallocated and copied it several times per connection.
   thread_local std::string buf;
-  buf.clear();
-  writeBody(buf, conn, redact);
+  writeConnectionJsonTail(buf, conn, redact);
   std::string tail(buf);
   if (buf.capacity() > (1U << 22)) {
     buf.clear();
