@@ -129,16 +129,21 @@ Analyzer::FlowKey Analyzer::makeKey(const PacketView& p) {
 
 Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const PacketView& p) {
   const FlowKey key = makeKey(p);
-  auto it = flows_.find(key);
-  if (it != flows_.end()) {
-    Flow* flow = it->second.get();
+  Flow* known = nullptr;
+  if (last_flow_ != nullptr && last_flow_->key == key) {
+    known = last_flow_;  // packets come in runs of one connection: skip the hash lookup
+  } else if (auto it = flows_.find(key); it != flows_.end()) {
+    known = it->second.get();
+  }
+  if (known != nullptr) {
+    last_flow_ = known;
     // Port reuse: a fresh SYN (new sequence number) on a closed connection starts a new one.
     const bool fresh_syn = p.transport == Transport::Tcp && (p.flags & tcpflag::kSyn) &&
-                           !(p.flags & tcpflag::kAck) && flow->closed() && p.seq != flow->syn_seq;
+                           !(p.flags & tcpflag::kAck) && known->closed() && p.seq != known->syn_seq;
     if (!fresh_syn) {
-      return flow;
+      return known;
     }
-    finishFlow(flow, nullptr);
+    finishFlow(known, nullptr);
   }
 
   const bool src_rdp = isRdpPort(p.src_port);
@@ -240,6 +245,7 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
   raw_flow->start_it = by_start_.emplace(raw.ts.ns, raw_flow);
   oldest_start_ns_ = by_start_.begin()->first;
   flows_.emplace(key, std::move(flow));
+  last_flow_ = raw_flow;
   stats_.peak_flows = std::max(stats_.peak_flows, flows_.size());
   return raw_flow;
 }
@@ -451,6 +457,9 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
   }
   std::unique_ptr<Flow> owned = std::move(it->second);
   flows_.erase(it);
+  if (last_flow_ == flow) {
+    last_flow_ = nullptr;
+  }
   expiry_[flow->expiry].erase(flow->expiry_it);
   by_start_.erase(flow->start_it);
   if (!by_start_.empty()) {

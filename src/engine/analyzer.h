@@ -118,6 +118,7 @@ class Analyzer {
   ConnectionSink sink_;
   AnalyzerStats stats_;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
+  Flow* last_flow_ = nullptr;  // the flow of the previous packet (cleared when it finishes)
   // Open flows by how they expire, each list least recently active first; a flow moves to the
   // back of its list on every packet, so a sweep only visits flows that are due.
   enum Expiry : std::size_t { kExpiresIdle, kExpiresUnanswered, kExpiresClosed, kExpiryKinds };

@@ -1,7 +1,9 @@
 #include "output/json_writer.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -92,10 +94,11 @@ class LineWriter {
   void value(const model::Fields& v) {
     switch (v.type()) {
       case nlohmann::json::value_t::object: {
+        // The ordered_map underneath is a vector of (key, value) pairs: walked directly, not
+        // through basic_json's iterators (a type switch on every step).
         buf_.push_back('{');
         bool first = true;
-        for (auto it = v.cbegin(); it != v.cend(); ++it) {
-          const std::string& k = it.key();
+        for (const auto& [k, member] : *v.get_ptr<const model::Fields::object_t*>()) {
           if (plain(k)) {
             name(k, !first);
           } else {
@@ -106,7 +109,7 @@ class LineWriter {
             buf_.push_back(':');
           }
           first = false;
-          value(it.value());
+          value(member);
         }
         buf_.push_back('}');
         return;
@@ -114,7 +117,7 @@ class LineWriter {
       case nlohmann::json::value_t::array: {
         buf_.push_back('[');
         bool first = true;
-        for (const auto& e : v) {
+        for (const auto& e : *v.get_ptr<const model::Fields::array_t*>()) {
           if (!first) {
             buf_.push_back(',');
           }
@@ -125,7 +128,7 @@ class LineWriter {
         return;
       }
       case nlohmann::json::value_t::string: {
-        const auto& s = v.get_ref<const std::string&>();
+        const auto& s = *v.get_ptr<const model::Fields::string_t*>();
         if (plain(s)) {
           quoted(s);
         } else {
@@ -133,6 +136,9 @@ class LineWriter {
         }
         return;
       }
+      case nlohmann::json::value_t::number_float:
+        dbl(*v.get_ptr<const model::Fields::number_float_t*>());
+        return;
       case nlohmann::json::value_t::number_unsigned:
         num(v.get<std::uint64_t>());
         return;
@@ -212,7 +218,17 @@ class LineWriter {
     const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
     buf_.append(tmp, r.ptr);
   }
-  void dbl(double v) { ser_.dump(model::Fields(v), false, false, 0); }
+  // What dump() writes for a double: "null" when not finite, else nlohmann's own shortest-form
+  // formatter (the function its serializer calls), without building a temporary basic_json.
+  void dbl(double v) {
+    if (!std::isfinite(v)) {
+      null();
+      return;
+    }
+    std::array<char, 64> tmp{};
+    const char* end = nlohmann::detail::to_chars(tmp.data(), tmp.data() + tmp.size(), v);
+    buf_.append(tmp.data(), static_cast<std::size_t>(end - tmp.data()));
+  }
   void boolean(bool b) { buf_.append(b ? "true" : "false"); }
   void null() { buf_.append("null"); }
   void strOrNull(const std::string& s) {
@@ -300,6 +316,32 @@ void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
   w.num(id);
   w.member("attempt");
   w.strOrNull(attempt);
+}
+
+// The constant middle of an event line, from the comma before "stage" to the colon after
+// "summary", for each stage (or none) and decrypted flag: one append instead of six.
+std::string_view stageDecryptedSummary(const std::optional<model::Stage>& stage, bool decrypted) {
+  static const std::array<std::string, 2 * (model::kStageCount + 1)> kTexts = [] {
+    std::array<std::string, 2 * (model::kStageCount + 1)> t;
+    for (int s = 0; s <= model::kStageCount; ++s) {
+      for (int d = 0; d < 2; ++d) {
+        std::string& text = t[static_cast<std::size_t>(2 * s + d)];
+        text.append(",\"stage\":");
+        if (s == model::kStageCount) {
+          text.append("null");
+        } else {
+          text.push_back('"');
+          text.append(model::stageName(static_cast<model::Stage>(s)));
+          text.push_back('"');
+        }
+        text.append(d != 0 ? ",\"decrypted\":true" : ",\"decrypted\":false");
+        text.append(",\"summary\":");
+      }
+    }
+    return t;
+  }();
+  const int s = stage ? std::min(static_cast<int>(*stage), model::kStageCount) : model::kStageCount;
+  return kTexts[static_cast<std::size_t>(2 * s + (decrypted ? 1 : 0))];
 }
 
 // Everything after "attempt", from the comma before "transport" to the closing brace.
@@ -430,20 +472,14 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
       w.raw(",");
     }
     first = false;
-    w.raw("{");
-    w.key("frame");
+    w.raw("{\"frame\":");
     w.num(ev.frame);
-    w.member("t");
+    w.raw(",\"t\":");
     w.dbl(epochSeconds(Timestamp{ev.ts.ns - c.start.ns}));
-    w.member("dir");
-    w.str(model::directionName(ev.dir));
-    w.member("kind");
+    w.raw(ev.dir == Direction::ToServer ? R"(,"dir":"to_server","kind":)"
+                                        : R"(,"dir":"to_client","kind":)");
     w.str(ev.kind);
-    w.member("stage");
-    w.stageOrNull(ev.stage);
-    w.member("decrypted");
-    w.boolean(ev.decrypted);
-    w.member("summary");
+    w.raw(stageDecryptedSummary(ev.stage, ev.decrypted));
     if (redact) {
       w.text(detail::eventText(ev, true));
     } else {
