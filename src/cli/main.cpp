@@ -209,19 +209,22 @@ class HeldText {
 
  public:
   // The text of a payload from hold(), read back if it was spilled (empty on a read error).
-  std::string take(std::string&& payload) {
+  // The text lives in `scratch`, reused from one connection to the next: a spilled text is read
+  // straight into it, without a fresh zero-filled string each time.
+  std::string_view take(std::string&& payload, std::string& scratch) {
     if (payload.empty() || payload[0] != '\0') {
       in_memory_ -= std::min(in_memory_, payload.size());
-      return std::move(payload);
+      scratch = std::move(payload);
+      return scratch;
     }
     std::uint64_t off = 0;
     std::uint64_t len = 0;
     std::memcpy(&off, payload.data() + 1, sizeof off);
     std::memcpy(&len, payload.data() + 1 + sizeof off, sizeof len);
-    std::string text(static_cast<std::size_t>(len), '\0');
+    scratch.resize(static_cast<std::size_t>(len));
     std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::pread(fd_, text.data() + done, text.size() - done,
+    while (done < scratch.size()) {
+      const ssize_t n = ::pread(fd_, scratch.data() + done, scratch.size() - done,
                                 static_cast<off_t>(off + done));
       if (n <= 0) {
         spdlog::error("cannot read back a held connection from the temporary file");
@@ -229,7 +232,7 @@ class HeldText {
       }
       done += static_cast<std::size_t>(n);
     }
-    return text;
+    return scratch;
   }
 
   // Nothing is held any more: the file can start over.
@@ -455,6 +458,7 @@ int runAnalysis(CliOptions& o) {
   // smaller than the full record while a long session keeps older ones waiting.
   const bool hold_text = !o.connection.has_value();
   HeldText held;
+  std::string taken;  // the text of the connection being written (HeldText::take)
   engine::OrderedEmitter emitter([&](model::Connection&& c, std::string&& tail) {
     c.id = next_id++;
     ++streamed;
@@ -462,7 +466,10 @@ int runAnalysis(CliOptions& o) {
     summary.add(c);
     if (wanted(c, o)) {
       if (hold_text) {
-        output::writeJsonLineTail(*out, c.id, c.attempt, held.take(std::move(tail)));
+        output::writeJsonLineTail(*out, c.id, c.attempt, held.take(std::move(tail), taken));
+        if (taken.capacity() > (std::size_t{1} << 22)) {
+          std::string().swap(taken);  // one huge connection must not pin its buffer
+        }
       } else {
         output::writeJsonLine(*out, c, o.redact);
       }

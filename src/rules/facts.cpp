@@ -1,6 +1,7 @@
 #include "rules/facts.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <charconv>
 #include <cmath>
@@ -364,7 +365,7 @@ enum class EvKind : std::uint8_t {
 };
 
 EvKind classify(std::string_view kind) {
-  static const std::unordered_map<std::string_view, EvKind> kByName = {
+  static constexpr std::pair<std::string_view, EvKind> kNames[] = {
       {"tcp.syn", EvKind::TcpSyn},
       {"tcp.syn_ack", EvKind::TcpSynAck},
       {"tcp.fin", EvKind::TcpFin},
@@ -403,8 +404,21 @@ EvKind classify(std::string_view kind) {
       {"rdpeudp.syn_ack", EvKind::RdpeudpSynAck},
       {"rdp.shutdown_request", EvKind::ShutdownRequest},
   };
-  if (const auto it = kByName.find(kind); it != kByName.end()) {
-    return it->second;
+  // Asked for every event of every connection: names bucketed by length, so a lookup compares
+  // the few names of the same length (at most a handful) instead of hashing the kind.
+  static const auto kByLength = [] {
+    std::array<std::vector<std::pair<std::string_view, EvKind>>, 48> t;
+    for (const auto& entry : kNames) {
+      t.at(entry.first.size()).push_back(entry);
+    }
+    return t;
+  }();
+  if (kind.size() < kByLength.size()) {
+    for (const auto& [name, k] : kByLength[kind.size()]) {
+      if (name == kind) {
+        return k;
+      }
+    }
   }
   if (startsWith(kind, "tcp.")) {
     return EvKind::TcpOther;
