@@ -3,7 +3,8 @@
 # `--threads 1` writes, with the same exit code (2 threads; 3 too for the larger inputs): every
 # lab capture (with its keys.log), the hostile captures, all lab captures merged in one run, a
 # truncated file (exit 6), and a small generated corpus (200 connections interleaved over 10
-# minutes, with and without keys). Also checks that --threads > 1 is refused, with one line,
+# minutes, with and without keys; with every held connection spilled to the temporary file and
+# with none). Also checks that --threads > 1 is refused, with one line,
 # where it is not supported. ~15 s of CPU.
 # Env: RDPSCOPE_BIN, RDPSCOPE_SOURCE_DIR (set by ctest). Exit 77 = skipped.
 set -u
@@ -67,6 +68,17 @@ if command -v python3 > /dev/null; then
   check "gen_corpus.py runs" $?
   same "generated corpus" "$WORK/corpus.pcap"
   same "generated corpus (keys)" "$WORK/corpus.pcap" --keylog "$WORK/corpus.keys"
+  # Connections waiting for an older one are held as JSON text, beyond RDPSCOPE_HOLD_MB in a
+  # temporary file: every text spilled and read back (0), or none (4096), must give the same
+  # output, one thread or two.
+  for hold in 0 4096; do
+    RDPSCOPE_HOLD_MB=$hold same "generated corpus, RDPSCOPE_HOLD_MB=$hold" "$WORK/corpus.pcap"
+    RDPSCOPE_HOLD_MB=$hold "$BIN" analyze "$WORK/corpus.pcap" --format json --no-progress \
+      > "$WORK/hold.json" 2> /dev/null
+    "$BIN" analyze "$WORK/corpus.pcap" --format json --no-progress > "$WORK/default.json" 2> /dev/null
+    cmp -s "$WORK/hold.json" "$WORK/default.json"
+    check "generated corpus: RDPSCOPE_HOLD_MB=$hold writes what the default writes" $?
+  done
   # Cut part-way through a record: exit 6, everything before the damage reported.
   size=$(stat -c %s "$WORK/corpus.pcap")
   head -c $((size / 2 + 7)) "$WORK/corpus.pcap" > "$WORK/truncated.pcap"
