@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "core/byte_reader.h"
@@ -15,6 +16,14 @@ struct IpAddress {
   std::uint8_t version = 4;           // 4 or 6
   std::array<std::uint8_t, 16> bytes{};  // IPv4 uses the first 4
   auto operator<=>(const IpAddress&) const = default;
+  // Asked twice per packet (which end sent it): two word compares, not a call to memcmp.
+  bool operator==(const IpAddress& o) const noexcept {
+    std::uint64_t a[2];
+    std::uint64_t b[2];
+    std::memcpy(a, bytes.data(), sizeof a);
+    std::memcpy(b, o.bytes.data(), sizeof b);
+    return version == o.version && a[0] == b[0] && a[1] == b[1];
+  }
   std::string toString() const;
 };
 

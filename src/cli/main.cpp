@@ -287,13 +287,15 @@ model::Connection skeleton(model::Connection&& c) {
     d.stage = c.diagnosis->stage;
     s.diagnosis = std::move(d);
   }
+  using namespace std::string_view_literals;  // compared as views: the sizes first, no strlen
   for (auto& ev : c.events) {
-    if (ev.kind == "anomaly") {
+    const std::string_view kind = ev.kind;
+    if (kind == "anomaly"sv) {
       model::Event e;
       e.kind = "anomaly";
       s.events.push_back(std::move(e));
-    } else if (ev.kind == "x224.connection_request" || ev.kind == "x224.connection_confirm" ||
-               ev.kind == "x224.neg_failure" || ev.kind == "rdp.server_redirection") {
+    } else if (kind == "x224.connection_request"sv || kind == "x224.connection_confirm"sv ||
+               kind == "x224.neg_failure"sv || kind == "rdp.server_redirection"sv) {
       s.events.push_back(std::move(ev));
     }
   }
