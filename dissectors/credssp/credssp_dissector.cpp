@@ -150,17 +150,20 @@ class CredsspDissector final : public engine::Dissector {
   bool handleRequest(const TsRequest& req, const StreamData& in, DissectContext& ctx) {
     const bool from_client = in.dir == Direction::ToServer;
     Fields& sum = summary(ctx);
-    sum[from_client ? "client_version" : "server_version"] = req.version;
+    model::setMember(sum, from_client ? "client_version" : "server_version", req.version);
 
     Event ev = Event::make("credssp.ts_request", Stage::Nla, "");
-    ev.fields["version"] = req.version;
-    ev.fields["nego_tokens"] = req.nego_tokens.size();
-    ev.fields["auth_info"] = req.auth_info_length ? Fields(*req.auth_info_length) : Fields(nullptr);
-    ev.fields["pub_key_auth"] =
-        req.pub_key_auth_length ? Fields(*req.pub_key_auth_length) : Fields(nullptr);
-    ev.fields["error_code"] = req.error_code ? Fields(statusName(*req.error_code)) : Fields(nullptr);
-    ev.fields["error_code_value"] = req.error_code ? Fields(*req.error_code) : Fields(nullptr);
-    ev.fields["client_nonce"] = req.client_nonce_length.has_value();
+    model::setMember(ev.fields, "version", req.version);
+    model::setMember(ev.fields, "nego_tokens", req.nego_tokens.size());
+    model::setMember(ev.fields, "auth_info",
+                     req.auth_info_length ? Fields(*req.auth_info_length) : Fields(nullptr));
+    model::setMember(ev.fields, "pub_key_auth",
+                     req.pub_key_auth_length ? Fields(*req.pub_key_auth_length) : Fields(nullptr));
+    model::setMember(ev.fields, "error_code",
+                     req.error_code ? Fields(statusName(*req.error_code)) : Fields(nullptr));
+    model::setMember(ev.fields, "error_code_value",
+                     req.error_code ? Fields(*req.error_code) : Fields(nullptr));
+    model::setMember(ev.fields, "client_nonce", req.client_nonce_length.has_value());
     std::string s = "TSRequest v" + std::to_string(req.version) +
                     (from_client ? " from client" : " from server");
     if (!req.nego_tokens.empty()) {
@@ -175,8 +178,8 @@ class CredsspDissector final : public engine::Dissector {
     if (req.error_code) {
       s += ", errorCode " + statusName(*req.error_code) + " (" + hexCode(*req.error_code) +
            "): " + statusMeaning(*req.error_code);
-      sum["error_code"] = statusName(*req.error_code);
-      sum["error_code_value"] = *req.error_code;
+      model::setMember(sum, "error_code", statusName(*req.error_code));
+      model::setMember(sum, "error_code_value", *req.error_code);
     }
     ev.summary = std::move(s);
     emit(ctx, std::move(ev));
@@ -203,9 +206,9 @@ class CredsspDissector final : public engine::Dissector {
                                  std::to_string(*req.auth_info_length) +
                                  " bytes): encrypted with the " + mechanismLabel() +
                                  " session key, credential type not visible");
-      tc.fields["cred_type"] = nullptr;
-      tc.fields["encrypted"] = true;
-      tc.fields["length"] = *req.auth_info_length;
+      model::setMember(tc.fields, "cred_type", nullptr);
+      model::setMember(tc.fields, "encrypted", true);
+      model::setMember(tc.fields, "length", *req.auth_info_length);
       emit(ctx, std::move(tc));
     }
     return ok;
@@ -224,12 +227,12 @@ class CredsspDissector final : public engine::Dissector {
   void setMechanism(Mechanism m, DissectContext& ctx) {
     if (m == Mechanism::Unknown || m == Mechanism::Spnego) {
       if (mechanism_ == Mechanism::Unknown) {
-        summary(ctx)["mechanism"] = mechanismKey(m);
+        model::setMember(summary(ctx), "mechanism", mechanismKey(m));
       }
       return;
     }
     mechanism_ = m;
-    summary(ctx)["mechanism"] = mechanismKey(m);
+    model::setMember(summary(ctx), "mechanism", mechanismKey(m));
   }
 
   void describeToken(const GssToken& t, const NegoToken& tok, const StreamData& in,
@@ -243,9 +246,9 @@ class CredsspDissector final : public engine::Dissector {
       describeKerberos(*t.kerberos, ctx);
     } else {
       Event ev = Event::make("credssp.nego_token", Stage::Nla, "");
-      ev.fields["mechanism"] = mechanismKey(t.mechanism);
-      ev.fields["oid"] = t.oid.empty() ? Fields(nullptr) : Fields(t.oid);
-      ev.fields["length"] = tok.data.size();
+      model::setMember(ev.fields, "mechanism", mechanismKey(t.mechanism));
+      model::setMember(ev.fields, "oid", t.oid.empty() ? Fields(nullptr) : Fields(t.oid));
+      model::setMember(ev.fields, "length", tok.data.size());
       ev.summary = "Nego token (" + std::to_string(tok.data.size()) + " bytes), mechanism " +
                    (t.oid.empty() ? std::string("not recognised") : mechDisplay(t.oid));
       emit(ctx, std::move(ev));
@@ -262,10 +265,11 @@ class CredsspDissector final : public engine::Dissector {
         names.push_back(mechDisplay(oid));
         list += (list.empty() ? "" : ", ") + mechDisplay(oid);
       }
-      ev.fields["mech_types"] = names;
-      ev.fields["mech_type_oids"] = s.mech_types;
-      ev.fields["mech_token"] = s.inner_length ? Fields(*s.inner_length) : Fields(nullptr);
-      ev.fields["mech_list_mic"] = s.mech_list_mic;
+      model::setMember(ev.fields, "mech_types", names);
+      model::setMember(ev.fields, "mech_type_oids", s.mech_types);
+      model::setMember(ev.fields, "mech_token",
+                       s.inner_length ? Fields(*s.inner_length) : Fields(nullptr));
+      model::setMember(ev.fields, "mech_list_mic", s.mech_list_mic);
       ev.summary = "SPNEGO NegTokenInit offering " + (list.empty() ? std::string("no mechanism")
                                                                     : list);
       emit(ctx, std::move(ev));
@@ -273,16 +277,17 @@ class CredsspDissector final : public engine::Dissector {
       Event ev = Event::make("spnego.neg_token_resp", Stage::Nla, "");
       if (s.neg_state) {
         const auto v = static_cast<std::uint32_t>(*s.neg_state);
-        ev.fields["neg_state"] = codeName(spnegoNegStates(), v);
-        ev.fields["neg_state_value"] = *s.neg_state;
+        model::setMember(ev.fields, "neg_state", codeName(spnegoNegStates(), v));
+        model::setMember(ev.fields, "neg_state_value", *s.neg_state);
       } else {
-        ev.fields["neg_state"] = nullptr;
-        ev.fields["neg_state_value"] = nullptr;
+        model::setMember(ev.fields, "neg_state", nullptr);
+        model::setMember(ev.fields, "neg_state_value", nullptr);
       }
-      ev.fields["supported_mech"] =
-          s.supported_mech ? Fields(mechDisplay(*s.supported_mech)) : Fields(nullptr);
-      ev.fields["response_token"] = s.inner_length ? Fields(*s.inner_length) : Fields(nullptr);
-      ev.fields["mech_list_mic"] = s.mech_list_mic;
+      model::setMember(ev.fields, "supported_mech",
+                       s.supported_mech ? Fields(mechDisplay(*s.supported_mech)) : Fields(nullptr));
+      model::setMember(ev.fields, "response_token",
+                       s.inner_length ? Fields(*s.inner_length) : Fields(nullptr));
+      model::setMember(ev.fields, "mech_list_mic", s.mech_list_mic);
       std::string sum = "SPNEGO NegTokenResp";
       if (s.neg_state) {
         sum += " " + codeName(spnegoNegStates(), static_cast<std::uint32_t>(*s.neg_state));
@@ -302,12 +307,14 @@ class CredsspDissector final : public engine::Dissector {
     if (m.negotiate) {
       const NtlmNegotiate& n = *m.negotiate;
       Event ev = Event::make("ntlm.negotiate", Stage::Nla, "NTLM NEGOTIATE");
-      ev.fields["flags"] = flagNames(ntlmNegotiateFlags(), n.flags);
-      ev.fields["flags_value"] = n.flags;
-      ev.fields["domain"] = n.domain ? Fields(identity(ctx, *n.domain)) : Fields(nullptr);
-      ev.fields["workstation"] =
-          n.workstation ? Fields(identity(ctx, *n.workstation)) : Fields(nullptr);
-      ev.fields["client_version"] = n.version ? Fields(n.version->text()) : Fields(nullptr);
+      model::setMember(ev.fields, "flags", flagNames(ntlmNegotiateFlags(), n.flags));
+      model::setMember(ev.fields, "flags_value", n.flags);
+      model::setMember(ev.fields, "domain",
+                       n.domain ? Fields(identity(ctx, *n.domain)) : Fields(nullptr));
+      model::setMember(ev.fields, "workstation",
+                       n.workstation ? Fields(identity(ctx, *n.workstation)) : Fields(nullptr));
+      model::setMember(ev.fields, "client_version",
+                       n.version ? Fields(n.version->text()) : Fields(nullptr));
       if (n.version) {
         ev.summary += " (client OS " + n.version->text() + ")";
       }
@@ -315,25 +322,27 @@ class CredsspDissector final : public engine::Dissector {
     } else if (m.challenge) {
       const NtlmChallenge& c = *m.challenge;
       Event ev = Event::make("ntlm.challenge", Stage::Nla, "");
-      ev.fields["target_name"] = c.target_name;
+      model::setMember(ev.fields, "target_name", c.target_name);
       const NtlmTargetInfo empty;
       const NtlmTargetInfo& ti = c.target_info ? *c.target_info : empty;
-      ev.fields["netbios_domain"] = orNull(ti.netbios_domain);
-      ev.fields["netbios_computer"] = orNull(ti.netbios_computer);
-      ev.fields["dns_domain"] = orNull(ti.dns_domain);
-      ev.fields["dns_computer"] = orNull(ti.dns_computer);
-      ev.fields["dns_tree"] = orNull(ti.dns_tree);
-      ev.fields["timestamp"] =
-          ti.timestamp ? Fields(filetimeToIso(*ti.timestamp)) : Fields(nullptr);
-      ev.fields["server_version"] = c.version ? Fields(c.version->text()) : Fields(nullptr);
-      ev.fields["server_build"] = c.version ? Fields(c.version->build) : Fields(nullptr);
-      ev.fields["flags"] = flagNames(ntlmNegotiateFlags(), c.flags);
-      ev.fields["flags_value"] = c.flags;
+      model::setMember(ev.fields, "netbios_domain", orNull(ti.netbios_domain));
+      model::setMember(ev.fields, "netbios_computer", orNull(ti.netbios_computer));
+      model::setMember(ev.fields, "dns_domain", orNull(ti.dns_domain));
+      model::setMember(ev.fields, "dns_computer", orNull(ti.dns_computer));
+      model::setMember(ev.fields, "dns_tree", orNull(ti.dns_tree));
+      model::setMember(ev.fields, "timestamp",
+                       ti.timestamp ? Fields(filetimeToIso(*ti.timestamp)) : Fields(nullptr));
+      model::setMember(ev.fields, "server_version",
+                       c.version ? Fields(c.version->text()) : Fields(nullptr));
+      model::setMember(ev.fields, "server_build",
+                       c.version ? Fields(c.version->build) : Fields(nullptr));
+      model::setMember(ev.fields, "flags", flagNames(ntlmNegotiateFlags(), c.flags));
+      model::setMember(ev.fields, "flags_value", c.flags);
       Fields av = Fields::array();
       for (auto id : ti.av_ids) {
         av.push_back(codeName(ntlmAvIds(), id));
       }
-      ev.fields["av_pairs"] = av;
+      model::setMember(ev.fields, "av_pairs", av);
       std::string sum = "NTLM CHALLENGE from " +
                         (ti.dns_computer ? *ti.dns_computer
                                          : (c.target_name.empty() ? std::string("server")
@@ -341,8 +350,8 @@ class CredsspDissector final : public engine::Dissector {
       if (c.version) {
         sum += ", server OS " + c.version->text();
         Fields& s = summary(ctx);
-        s["ntlm_server_build"] = c.version->build;
-        s["ntlm_server_version"] = c.version->text();
+        model::setMember(s, "ntlm_server_build", c.version->build);
+        model::setMember(s, "ntlm_server_version", c.version->text());
       }
       ev.summary = std::move(sum);
       emit(ctx, std::move(ev));
@@ -351,27 +360,30 @@ class CredsspDissector final : public engine::Dissector {
       Event ev = Event::make("ntlm.authenticate", Stage::Nla, "");
       const std::string user = identity(ctx, a.user);
       const std::string domain = identity(ctx, a.domain);
-      ev.fields["user"] = user;
-      ev.fields["domain"] = domain;
-      ev.fields["workstation"] = identity(ctx, a.workstation);
-      ev.fields["ntlm_version"] = a.anonymous ? "anonymous" : (a.ntlm_v2 ? "v2" : "v1");
-      ev.fields["mic"] = a.mic_present;
-      ev.fields["nt_response_length"] = a.nt_response_length;
-      ev.fields["lm_response_length"] = a.lm_response_length;
-      ev.fields["session_key"] = a.session_key_length > 0;
+      model::setMember(ev.fields, "user", user);
+      model::setMember(ev.fields, "domain", domain);
+      model::setMember(ev.fields, "workstation", identity(ctx, a.workstation));
+      model::setMember(ev.fields, "ntlm_version",
+                       a.anonymous ? "anonymous" : (a.ntlm_v2 ? "v2" : "v1"));
+      model::setMember(ev.fields, "mic", a.mic_present);
+      model::setMember(ev.fields, "nt_response_length", a.nt_response_length);
+      model::setMember(ev.fields, "lm_response_length", a.lm_response_length);
+      model::setMember(ev.fields, "session_key", a.session_key_length > 0);
       const NtlmTargetInfo* ti = a.client_target_info ? &*a.client_target_info : nullptr;
-      ev.fields["target_spn"] = ti != nullptr ? orNull(ti->target_name) : Fields(nullptr);
-      ev.fields["channel_bindings"] = ti != nullptr && ti->channel_bindings;
-      ev.fields["flags"] = flagNames(ntlmNegotiateFlags(), a.flags);
-      ev.fields["flags_value"] = a.flags;
-      ev.fields["client_version"] = a.version ? Fields(a.version->text()) : Fields(nullptr);
+      model::setMember(ev.fields, "target_spn",
+                       ti != nullptr ? orNull(ti->target_name) : Fields(nullptr));
+      model::setMember(ev.fields, "channel_bindings", ti != nullptr && ti->channel_bindings);
+      model::setMember(ev.fields, "flags", flagNames(ntlmNegotiateFlags(), a.flags));
+      model::setMember(ev.fields, "flags_value", a.flags);
+      model::setMember(ev.fields, "client_version",
+                       a.version ? Fields(a.version->text()) : Fields(nullptr));
       ev.summary = "NTLM AUTHENTICATE as " +
                    (domain.empty() ? user : domain + "\\" + user) + " (" +
                    (a.anonymous ? std::string("anonymous") : (a.ntlm_v2 ? "NTLMv2" : "NTLMv1")) +
                    (a.mic_present ? ", MIC" : "") + ")";
       Fields& s = summary(ctx);
-      s["user"] = user;
-      s["domain"] = domain;
+      model::setMember(s, "user", user);
+      model::setMember(s, "domain", domain);
       emit(ctx, std::move(ev));
     }
   }
@@ -386,34 +398,34 @@ class CredsspDissector final : public engine::Dissector {
     };
     if (k.msg_type == krb_msg::kApReq) {
       Event ev = Event::make("kerberos.ap_req", Stage::Nla, "Kerberos AP-REQ for " + spn);
-      ev.fields["sname"] = sname;
-      ev.fields["realm"] = orNull(k.realm);
-      ev.fields["ticket_etype"] = etypeName(k.ticket_etype);
-      ev.fields["authenticator_etype"] = etypeName(k.enc_etype);
-      ev.fields["mutual_required"] = k.mutual_required;
+      model::setMember(ev.fields, "sname", sname);
+      model::setMember(ev.fields, "realm", orNull(k.realm));
+      model::setMember(ev.fields, "ticket_etype", etypeName(k.ticket_etype));
+      model::setMember(ev.fields, "authenticator_etype", etypeName(k.enc_etype));
+      model::setMember(ev.fields, "mutual_required", k.mutual_required);
       emit(ctx, std::move(ev));
     } else if (k.msg_type == krb_msg::kApRep) {
       Event ev = Event::make("kerberos.ap_rep", Stage::Nla, "Kerberos AP-REP (server accepted)");
-      ev.fields["enc_etype"] = etypeName(k.enc_etype);
+      model::setMember(ev.fields, "enc_etype", etypeName(k.enc_etype));
       emit(ctx, std::move(ev));
     } else if (k.msg_type == krb_msg::kError) {
       const auto code = static_cast<std::uint32_t>(k.error_code.value_or(0));
       Event ev = Event::make("kerberos.krb_error", Stage::Nla,
                              "Kerberos KRB-ERROR " + codeName(kerberosErrorCodes(), code) + " (" +
                                  codeMeaning(kerberosErrorCodes(), code) + ") for " + spn);
-      ev.fields["error_code"] = codeName(kerberosErrorCodes(), code);
-      ev.fields["error_code_value"] = k.error_code.value_or(0);
-      ev.fields["sname"] = sname;
-      ev.fields["realm"] = orNull(k.realm);
-      ev.fields["stime"] = orNull(k.stime);
-      ev.fields["e_text"] = orNull(k.e_text);
-      summary(ctx)["kerberos_error"] = codeName(kerberosErrorCodes(), code);
+      model::setMember(ev.fields, "error_code", codeName(kerberosErrorCodes(), code));
+      model::setMember(ev.fields, "error_code_value", k.error_code.value_or(0));
+      model::setMember(ev.fields, "sname", sname);
+      model::setMember(ev.fields, "realm", orNull(k.realm));
+      model::setMember(ev.fields, "stime", orNull(k.stime));
+      model::setMember(ev.fields, "e_text", orNull(k.e_text));
+      model::setMember(summary(ctx), "kerberos_error", codeName(kerberosErrorCodes(), code));
       emit(ctx, std::move(ev));
     } else {
       Event ev = Event::make("kerberos.message", Stage::Nla,
                              "Kerberos " + codeName(kerberosMessageTypes(), k.msg_type));
-      ev.fields["msg_type"] = codeName(kerberosMessageTypes(), k.msg_type);
-      ev.fields["msg_type_value"] = k.msg_type;
+      model::setMember(ev.fields, "msg_type", codeName(kerberosMessageTypes(), k.msg_type));
+      model::setMember(ev.fields, "msg_type_value", k.msg_type);
       emit(ctx, std::move(ev));
     }
   }

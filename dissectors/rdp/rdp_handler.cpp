@@ -34,7 +34,7 @@ void RdpHandler::initSummary(engine::DissectContext& ctx) {
         "cert_permanent", "encryption_level", "encryption_method", "error_info",
         "license_error", "disconnect_reason"}) {
     if (!s.contains(key)) {
-      s[key] = nullptr;
+      model::setMember(s, key, nullptr);
     }
   }
 }
@@ -67,7 +67,7 @@ void RdpHandler::markActive(Direction dir, engine::DissectContext& ctx, const ch
   model::Event ev = model::Event::make("rdp.active", Stage::Active,
                                        std::string("session active (") + why + ")");
   ev.dir = dir;
-  ev.fields["trigger"] = why;
+  model::setMember(ev.fields, "trigger", why);
   ctx.emit(std::move(ev));
 }
 
@@ -163,31 +163,31 @@ bool RdpHandler::onConnectionRequest(const Pdu& pdu, ByteReader r) {
   model::Fields& s = ctx.connection().rdp;
   if (cr->cookie) {
     const std::string cookie = redact ? "<redacted>" : cleanString(*cr->cookie);
-    ev.fields["cookie"] = cookie;
-    s["cookie"] = cookie;
+    model::setMember(ev.fields, "cookie", cookie);
+    model::setMember(s, "cookie", cookie);
     summary += ", cookie \"" + cookie + "\"";
   } else {
-    ev.fields["cookie"] = nullptr;
+    model::setMember(ev.fields, "cookie", nullptr);
   }
   if (cr->routing_token) {
-    ev.fields["routing_token"] = cleanString(*cr->routing_token);
-    s["routing_token"] = ev.fields["routing_token"];
+    model::setMember(ev.fields, "routing_token", cleanString(*cr->routing_token));
+    model::setMember(s, "routing_token", ev.fields["routing_token"]);
     summary += ", routing token";
   } else {
-    ev.fields["routing_token"] = nullptr;
+    model::setMember(ev.fields, "routing_token", nullptr);
   }
   if (cr->neg) {
     session_.requested_protocols = cr->neg->requested_protocols;
-    ev.fields["requested_protocols"] = protocolNames(cr->neg->requested_protocols);
-    ev.fields["requested_protocols_value"] = cr->neg->requested_protocols;
-    ev.fields["flags"] = bitNames(x224::negReqFlags(), cr->neg->flags);
-    ev.fields["flags_value"] = cr->neg->flags;
+    model::setMember(ev.fields, "requested_protocols", protocolNames(cr->neg->requested_protocols));
+    model::setMember(ev.fields, "requested_protocols_value", cr->neg->requested_protocols);
+    model::setMember(ev.fields, "flags", bitNames(x224::negReqFlags(), cr->neg->flags));
+    model::setMember(ev.fields, "flags_value", cr->neg->flags);
     if (cr->neg->correlation_id) {
-      ev.fields["correlation_id"] = toHex(ByteView(*cr->neg->correlation_id), 16);
+      model::setMember(ev.fields, "correlation_id", toHex(ByteView(*cr->neg->correlation_id), 16));
     } else {
-      ev.fields["correlation_id"] = nullptr;
+      model::setMember(ev.fields, "correlation_id", nullptr);
     }
-    s["requested_protocols"] = ev.fields["requested_protocols"];
+    model::setMember(s, "requested_protocols", ev.fields["requested_protocols"]);
     summary += ", requests " + (cr->neg->requested_protocols == 0
                                     ? std::string("PROTOCOL_RDP")
                                     : bitNamesJoined(x224::protocols(),
@@ -195,12 +195,12 @@ bool RdpHandler::onConnectionRequest(const Pdu& pdu, ByteReader r) {
   } else {
     // [MS-RDPBCGR] 2.2.1.1: without RDP_NEG_REQ the client can only do standard RDP security.
     session_.requested_protocols = 0;
-    ev.fields["requested_protocols"] = protocolNames(0);
-    ev.fields["requested_protocols_value"] = 0;
-    ev.fields["flags"] = model::Fields::array();
-    ev.fields["correlation_id"] = nullptr;
-    ev.fields["has_negotiation"] = false;
-    s["requested_protocols"] = ev.fields["requested_protocols"];
+    model::setMember(ev.fields, "requested_protocols", protocolNames(0));
+    model::setMember(ev.fields, "requested_protocols_value", 0);
+    model::setMember(ev.fields, "flags", model::Fields::array());
+    model::setMember(ev.fields, "correlation_id", nullptr);
+    model::setMember(ev.fields, "has_negotiation", false);
+    model::setMember(s, "requested_protocols", ev.fields["requested_protocols"]);
     summary += ", no negotiation request (standard RDP security only)";
   }
   ev.summary = std::move(summary);
@@ -223,10 +223,11 @@ bool RdpHandler::onConnectionConfirm(const Pdu& pdu, ByteReader r) {
         "x224.neg_failure", Stage::Negotiation,
         "RDP Negotiation Failure: " + codeName(x224::negFailureCodes(), code) + " (" +
             codeMeaning(x224::negFailureCodes(), code) + ")");
-    ev.fields["failure_code"] = codeName(x224::negFailureCodes(), code);
-    ev.fields["failure_code_value"] = code;
-    s["neg_failure"] = ev.fields["failure_code"];
-    s["result"] = ev.fields["failure_code"];  // Zeek: rdp.log result = failure code name
+    model::setMember(ev.fields, "failure_code", codeName(x224::negFailureCodes(), code));
+    model::setMember(ev.fields, "failure_code_value", code);
+    model::setMember(s, "neg_failure", ev.fields["failure_code"]);
+    model::setMember(s, "result",
+                     ev.fields["failure_code"]);  // Zeek: rdp.log result = failure code name
     emit(pdu, std::move(ev));
     return true;
   }
@@ -234,25 +235,26 @@ bool RdpHandler::onConnectionConfirm(const Pdu& pdu, ByteReader r) {
   std::uint32_t selected = x224::kProtocolRdp;
   if (cc->rsp) {
     selected = cc->rsp->selected_protocol;
-    ev.fields["selected_protocol"] = codeName(x224::protocols(), selected);
-    ev.fields["selected_protocol_value"] = selected;
-    ev.fields["flags"] = bitNames(x224::negRspFlags(), cc->rsp->flags);
-    ev.fields["flags_value"] = cc->rsp->flags;
-    ev.fields["has_negotiation"] = true;
+    model::setMember(ev.fields, "selected_protocol", codeName(x224::protocols(), selected));
+    model::setMember(ev.fields, "selected_protocol_value", selected);
+    model::setMember(ev.fields, "flags", bitNames(x224::negRspFlags(), cc->rsp->flags));
+    model::setMember(ev.fields, "flags_value", cc->rsp->flags);
+    model::setMember(ev.fields, "has_negotiation", true);
     ev.summary = "X.224 Connection Confirm, selected " + codeName(x224::protocols(), selected);
   } else {
-    ev.fields["selected_protocol"] = codeName(x224::protocols(), selected);
-    ev.fields["selected_protocol_value"] = selected;
-    ev.fields["flags"] = model::Fields::array();
-    ev.fields["has_negotiation"] = false;
+    model::setMember(ev.fields, "selected_protocol", codeName(x224::protocols(), selected));
+    model::setMember(ev.fields, "selected_protocol_value", selected);
+    model::setMember(ev.fields, "flags", model::Fields::array());
+    model::setMember(ev.fields, "has_negotiation", false);
     ev.summary = "X.224 Connection Confirm without negotiation data (standard RDP security)";
   }
   session_.selected_protocol = selected;
-  s["selected_protocol"] = ev.fields["selected_protocol"];
-  s["security_protocol"] = zeekProtocolName(selected);
+  model::setMember(s, "selected_protocol", ev.fields["selected_protocol"]);
+  model::setMember(s, "security_protocol", zeekProtocolName(selected));
   emit(pdu, std::move(ev));
   if (session_.tlsSelected() && s["result"].is_null()) {
-    s["result"] = "encrypted";  // Zeek: rdp_begin_encryption sets result "encrypted"
+    model::setMember(s, "result",
+                     "encrypted");  // Zeek: rdp_begin_encryption sets result "encrypted"
   }
   return true;
 }
@@ -265,8 +267,8 @@ bool RdpHandler::onDisconnectRequest(const Pdu& pdu, ByteReader r) {
   model::Event ev = model::Event::make(
       "x224.disconnect_request", std::nullopt,
       "X.224 Disconnect Request: " + codeName(x224::disconnectReasons(), dr->reason));
-  ev.fields["reason"] = codeName(x224::disconnectReasons(), dr->reason);
-  ev.fields["reason_value"] = dr->reason;
+  model::setMember(ev.fields, "reason", codeName(x224::disconnectReasons(), dr->reason));
+  model::setMember(ev.fields, "reason_value", dr->reason);
   emit(pdu, std::move(ev));
   return true;
 }
@@ -283,8 +285,8 @@ bool RdpHandler::onErrorTpdu(const Pdu& pdu, ByteReader r) {
   const std::string cause = er->reject_cause < 4 ? kCauses[er->reject_cause]
                                                  : "UNKNOWN(" + hexCode(er->reject_cause) + ")";
   model::Event ev = model::Event::make("x224.error", std::nullopt, "X.224 TPDU Error: " + cause);
-  ev.fields["reason"] = cause;
-  ev.fields["reason_value"] = er->reject_cause;
+  model::setMember(ev.fields, "reason", cause);
+  model::setMember(ev.fields, "reason_value", er->reject_cause);
   emit(pdu, std::move(ev));
   return true;
 }
@@ -300,9 +302,9 @@ model::Event makeFastPathEvent(const engine::BulkStub& stub) {
       "rdp.fastpath", active ? std::optional<Stage>(Stage::Active) : std::nullopt,
       std::string(stub.dir == Direction::ToServer ? "fast-path input" : "fast-path output") +
           ", " + std::to_string(stub.value) + " bytes" + (encrypted ? ", encrypted" : ""));
-  ev.fields["length"] = stub.value;
-  ev.fields["encrypted"] = encrypted;
-  ev.fields["flags_value"] = stub.flags & 0x3;
+  model::setMember(ev.fields, "length", stub.value);
+  model::setMember(ev.fields, "encrypted", encrypted);
+  model::setMember(ev.fields, "flags_value", stub.flags & 0x3);
   return ev;
 }
 
@@ -339,11 +341,11 @@ Progress RdpHandler::onEarlyUserAuth(const engine::StreamData& in, engine::Disse
   model::Event ev = model::Event::make("rdp.early_user_auth_result", Stage::EarlyAuth,
                                        "Early User Authorization Result: " + name);
   ev.dir = in.dir;
-  ev.fields["result"] = name;
-  ev.fields["result_value"] = *v;
+  model::setMember(ev.fields, "result", name);
+  model::setMember(ev.fields, "result_value", *v);
   enterStage(Stage::EarlyAuth);
   ctx.emit(std::move(ev));
-  ctx.connection().credssp["early_user_auth"] = name;
+  model::setMember(ctx.connection().credssp, "early_user_auth", name);
   return Progress::consumed(4);
 }
 

@@ -36,10 +36,10 @@ bool RdpHandler::onMcsConnectInitial(const Pdu& pdu, ByteReader r) {
   }
   model::Event ev = model::Event::make("mcs.connect_initial", Stage::McsConnect,
                                        "MCS Connect-Initial (GCC Conference Create Request)");
-  ev.fields["max_mcs_pdu_size"] = ci->target.max_mcs_pdu_size;
-  ev.fields["max_channel_ids"] = ci->target.max_channel_ids;
-  ev.fields["protocol_version"] = ci->target.protocol_version;
-  ev.fields["user_data_length"] = ci->user_data.size();
+  model::setMember(ev.fields, "max_mcs_pdu_size", ci->target.max_mcs_pdu_size);
+  model::setMember(ev.fields, "max_channel_ids", ci->target.max_channel_ids);
+  model::setMember(ev.fields, "protocol_version", ci->target.protocol_version);
+  model::setMember(ev.fields, "user_data_length", ci->user_data.size());
   emit(pdu, std::move(ev));
   ByteReader ud(ci->user_data, ci->user_data_offset);
   return onClientUserData(pdu, ud);
@@ -53,13 +53,13 @@ bool RdpHandler::onMcsConnectResponse(const Pdu& pdu, ByteReader r) {
   const std::string result = codeName(mcs::results(), cr->result);
   model::Event ev = model::Event::make("mcs.connect_response", Stage::McsConnect,
                                        "MCS Connect-Response: " + result);
-  ev.fields["result"] = result;
-  ev.fields["result_value"] = cr->result;
-  ev.fields["called_connect_id"] = cr->called_connect_id;
-  ev.fields["max_mcs_pdu_size"] = cr->domain.max_mcs_pdu_size;
+  model::setMember(ev.fields, "result", result);
+  model::setMember(ev.fields, "result_value", cr->result);
+  model::setMember(ev.fields, "called_connect_id", cr->called_connect_id);
+  model::setMember(ev.fields, "max_mcs_pdu_size", cr->domain.max_mcs_pdu_size);
   emit(pdu, std::move(ev));
   if (cr->result != 0) {
-    pdu.ctx->connection().rdp["result"] = result;
+    model::setMember(pdu.ctx->connection().rdp, "result", result);
   }
   if (cr->user_data.empty()) {
     return true;  // a refused connect may carry no GCC response
@@ -89,71 +89,77 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
             "Client Core Data: " + clientBuildName(c->client_build) + ", " + name + ", " +
                 std::to_string(c->desktop_width) + "x" + std::to_string(c->desktop_height));
         auto& f = ev.fields;
-        f["version"] = codeName(rdpVersions(), c->version);
-        f["version_value"] = c->version;
-        f["desktop_width"] = c->desktop_width;
-        f["desktop_height"] = c->desktop_height;
-        f["color_depth"] = codeName(colorDepths(), c->color_depth);
-        f["keyboard_layout"] = keyboardLayoutName(c->keyboard_layout);
-        f["keyboard_layout_value"] = c->keyboard_layout;
-        f["client_build"] = c->client_build;
-        f["client_name"] = name;
-        f["keyboard_type"] = codeName(keyboardTypes(), c->keyboard_type);
-        f["keyboard_type_value"] = c->keyboard_type;
-        f["keyboard_sub_type"] = c->keyboard_sub_type;
-        f["keyboard_function_keys"] = c->keyboard_function_keys;
-        f["ime_file_name"] = cleanString(c->ime_file_name);
+        model::setMember(f, "version", codeName(rdpVersions(), c->version));
+        model::setMember(f, "version_value", c->version);
+        model::setMember(f, "desktop_width", c->desktop_width);
+        model::setMember(f, "desktop_height", c->desktop_height);
+        model::setMember(f, "color_depth", codeName(colorDepths(), c->color_depth));
+        model::setMember(f, "keyboard_layout", keyboardLayoutName(c->keyboard_layout));
+        model::setMember(f, "keyboard_layout_value", c->keyboard_layout);
+        model::setMember(f, "client_build", c->client_build);
+        model::setMember(f, "client_name", name);
+        model::setMember(f, "keyboard_type", codeName(keyboardTypes(), c->keyboard_type));
+        model::setMember(f, "keyboard_type_value", c->keyboard_type);
+        model::setMember(f, "keyboard_sub_type", c->keyboard_sub_type);
+        model::setMember(f, "keyboard_function_keys", c->keyboard_function_keys);
+        model::setMember(f, "ime_file_name", cleanString(c->ime_file_name));
         if (c->post_beta2_color_depth) {
-          f["post_beta2_color_depth"] = codeName(colorDepths(), *c->post_beta2_color_depth);
+          model::setMember(f, "post_beta2_color_depth",
+                           codeName(colorDepths(), *c->post_beta2_color_depth));
         }
         if (c->high_color_depth) {
-          f["high_color_depth"] = codeName(highColorDepths(), *c->high_color_depth);
-          f["high_color_depth_value"] = *c->high_color_depth;
+          model::setMember(f, "high_color_depth",
+                           codeName(highColorDepths(), *c->high_color_depth));
+          model::setMember(f, "high_color_depth_value", *c->high_color_depth);
         }
         if (c->supported_color_depths) {
-          f["supported_color_depths"] = bitNames(supportedColorDepths(), *c->supported_color_depths);
+          model::setMember(f, "supported_color_depths",
+                           bitNames(supportedColorDepths(), *c->supported_color_depths));
         }
         if (c->early_capability_flags) {
-          f["early_capability_flags"] =
-              bitNames(clientEarlyCapabilityFlags(), *c->early_capability_flags);
-          f["early_capability_flags_value"] = *c->early_capability_flags;
+          model::setMember(f, "early_capability_flags",
+                           bitNames(clientEarlyCapabilityFlags(), *c->early_capability_flags));
+          model::setMember(f, "early_capability_flags_value", *c->early_capability_flags);
         }
         if (c->client_dig_product_id) {
-          f["client_dig_product_id"] = cleanString(*c->client_dig_product_id);
+          model::setMember(f, "client_dig_product_id", cleanString(*c->client_dig_product_id));
         }
         if (c->connection_type) {
-          f["connection_type"] = codeName(connectionTypes(), *c->connection_type);
+          model::setMember(f, "connection_type", codeName(connectionTypes(), *c->connection_type));
         }
         if (c->server_selected_protocol) {
-          f["server_selected_protocol"] = codeName(x224::protocols(), *c->server_selected_protocol);
-          f["server_selected_protocol_value"] = *c->server_selected_protocol;
+          model::setMember(f, "server_selected_protocol",
+                           codeName(x224::protocols(), *c->server_selected_protocol));
+          model::setMember(f, "server_selected_protocol_value", *c->server_selected_protocol);
         }
         if (c->desktop_physical_width) {
-          f["desktop_physical_width"] = *c->desktop_physical_width;
-          f["desktop_physical_height"] = c->desktop_physical_height.value_or(0);
+          model::setMember(f, "desktop_physical_width", *c->desktop_physical_width);
+          model::setMember(f, "desktop_physical_height", c->desktop_physical_height.value_or(0));
         }
         if (c->desktop_scale_factor) {
-          f["desktop_scale_factor"] = *c->desktop_scale_factor;
+          model::setMember(f, "desktop_scale_factor", *c->desktop_scale_factor);
         }
-        s["client_build"] = clientBuildName(c->client_build);
-        s["client_build_value"] = c->client_build;
-        s["client_name"] = name;
-        s["client_dig_product_id"] =
-            c->client_dig_product_id ? model::Fields(cleanString(*c->client_dig_product_id))
-                                     : model::Fields(nullptr);
-        s["keyboard_layout"] = keyboardLayoutName(c->keyboard_layout);
-        s["keyboard_layout_value"] = c->keyboard_layout;
-        s["desktop_width"] = c->desktop_width;
-        s["desktop_height"] = c->desktop_height;
+        model::setMember(s, "client_build", clientBuildName(c->client_build));
+        model::setMember(s, "client_build_value", c->client_build);
+        model::setMember(s, "client_name", name);
+        model::setMember(s, "client_dig_product_id",
+                         c->client_dig_product_id
+                             ? model::Fields(cleanString(*c->client_dig_product_id))
+                             : model::Fields(nullptr));
+        model::setMember(s, "keyboard_layout", keyboardLayoutName(c->keyboard_layout));
+        model::setMember(s, "keyboard_layout_value", c->keyboard_layout);
+        model::setMember(s, "desktop_width", c->desktop_width);
+        model::setMember(s, "desktop_height", c->desktop_height);
         // Requested colour depth, rdp.log style: 32bpp when the client asks for a 32bpp
         // session (RNS_UD_CS_WANT_32BPP_SESSION), else highColorDepth.
         if (c->early_capability_flags &&
             (*c->early_capability_flags & gcc::kWant32BppSession) != 0) {
-          s["color_depth"] = "32bit";
+          model::setMember(s, "color_depth", "32bit");
         } else if (c->high_color_depth) {
-          s["color_depth"] = codeName(highColorDepthLabels(), *c->high_color_depth);
+          model::setMember(s, "color_depth",
+                           codeName(highColorDepthLabels(), *c->high_color_depth));
         } else {
-          s["color_depth"] = codeName(colorDepths(), c->color_depth);
+          model::setMember(s, "color_depth", codeName(colorDepths(), c->color_depth));
         }
         emit(pdu, std::move(ev));
         break;
@@ -166,9 +172,10 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         model::Event ev = model::Event::make(
             "gcc.client_security", Stage::McsConnect,
             "Client Security Data: " + bitNamesJoined(encryptionMethods(), c->encryption_methods));
-        ev.fields["encryption_methods"] = bitNames(encryptionMethods(), c->encryption_methods);
-        ev.fields["encryption_methods_value"] = c->encryption_methods;
-        ev.fields["ext_encryption_methods_value"] = c->ext_encryption_methods;
+        model::setMember(ev.fields, "encryption_methods",
+                         bitNames(encryptionMethods(), c->encryption_methods));
+        model::setMember(ev.fields, "encryption_methods_value", c->encryption_methods);
+        model::setMember(ev.fields, "ext_encryption_methods_value", c->ext_encryption_methods);
         emit(pdu, std::move(ev));
         break;
       }
@@ -186,9 +193,9 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
           names.push_back(n);
           session_.channel_names.push_back(n);
           model::Fields one = model::Fields::object();
-          one["name"] = n;
-          one["options"] = bitNames(channelOptions(), ch.options);
-          one["options_value"] = ch.options;
+          model::setMember(one, "name", n);
+          model::setMember(one, "options", bitNames(channelOptions(), ch.options));
+          model::setMember(one, "options_value", ch.options);
           channels.push_back(std::move(one));
           joined += (joined.empty() ? "" : ",") + n;
         }
@@ -196,9 +203,9 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
             "gcc.client_network", Stage::McsConnect,
             "Client Network Data: " + std::to_string(c->size()) + " channels" +
                 (joined.empty() ? "" : " (" + joined + ")"));
-        ev.fields["channel_count"] = c->size();
-        ev.fields["channels"] = std::move(channels);
-        s["channels"] = names;
+        model::setMember(ev.fields, "channel_count", c->size());
+        model::setMember(ev.fields, "channels", std::move(channels));
+        model::setMember(s, "channels", names);
         emit(pdu, std::move(ev));
         break;
       }
@@ -209,13 +216,13 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         }
         model::Event ev = model::Event::make("gcc.client_cluster", Stage::McsConnect,
                                              "Client Cluster Data, flags " + hexCode(c->flags));
-        ev.fields["flags"] = bitNames(clusterFlags(), c->flags & ~0x3Cu);
-        ev.fields["flags_value"] = c->flags;
-        ev.fields["redirection_supported"] = (c->flags & 0x01) != 0;
-        ev.fields["redirection_version"] = ((c->flags & 0x3Cu) >> 2) + 1;
-        ev.fields["redirected_session_id_valid"] = (c->flags & 0x02) != 0;
-        ev.fields["redirected_smartcard"] = (c->flags & 0x40) != 0;
-        ev.fields["redirected_session_id"] = c->redirected_session_id;
+        model::setMember(ev.fields, "flags", bitNames(clusterFlags(), c->flags & ~0x3Cu));
+        model::setMember(ev.fields, "flags_value", c->flags);
+        model::setMember(ev.fields, "redirection_supported", (c->flags & 0x01) != 0);
+        model::setMember(ev.fields, "redirection_version", ((c->flags & 0x3Cu) >> 2) + 1);
+        model::setMember(ev.fields, "redirected_session_id_valid", (c->flags & 0x02) != 0);
+        model::setMember(ev.fields, "redirected_smartcard", (c->flags & 0x40) != 0);
+        model::setMember(ev.fields, "redirected_session_id", c->redirected_session_id);
         emit(pdu, std::move(ev));
         break;
       }
@@ -227,13 +234,13 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         model::Event ev = model::Event::make(
             "gcc.client_monitor", Stage::McsConnect,
             "Client Monitor Data: " + std::to_string(c->monitor_count) + " monitors");
-        ev.fields["monitor_count"] = c->monitor_count;
+        model::setMember(ev.fields, "monitor_count", c->monitor_count);
         model::Fields mons = model::Fields::array();
         for (const auto& m : c->monitors) {
           mons.push_back({{"left", m.left}, {"top", m.top}, {"right", m.right},
                           {"bottom", m.bottom}, {"primary", (m.flags & 1) != 0}});
         }
-        ev.fields["monitors"] = std::move(mons);
+        model::setMember(ev.fields, "monitors", std::move(mons));
         emit(pdu, std::move(ev));
         break;
       }
@@ -249,7 +256,7 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
             msg ? "gcc.client_message_channel" : "gcc.client_multitransport", Stage::McsConnect,
             std::string(msg ? "Client Message Channel Data" : "Client Multitransport Data") +
                 ", flags " + hexCode(*c));
-        ev.fields["flags_value"] = *c;
+        model::setMember(ev.fields, "flags_value", *c);
         emit(pdu, std::move(ev));
         break;
       }
@@ -267,9 +274,9 @@ void RdpHandler::emitOtherUserDataBlock(const Pdu& pdu, const char* kind, const 
                                         std::uint16_t type, std::size_t length) {
   model::Event ev = model::Event::make(kind, Stage::McsConnect,
                                        label + codeName(gccUserDataTypes(), type));
-  ev.fields["type"] = codeName(gccUserDataTypes(), type);
-  ev.fields["type_value"] = type;
-  ev.fields["length"] = length;
+  model::setMember(ev.fields, "type", codeName(gccUserDataTypes(), type));
+  model::setMember(ev.fields, "type_value", type);
+  model::setMember(ev.fields, "length", length);
   emit(pdu, std::move(ev));
 }
 
@@ -282,7 +289,7 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
   model::Fields& s = ctx.connection().rdp;
   if (cc->result) {
     // rdp.log `result`: the GCC Conference Create Response result ("Success"...).
-    s["result"] = codeName(gccResults(), *cc->result);
+    model::setMember(s, "result", codeName(gccResults(), *cc->result));
   }
   for (const gcc::UserDataBlock& b : cc->blocks) {
     ByteReader body(b.body, b.offset + 4);
@@ -295,16 +302,18 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         model::Event ev = model::Event::make(
             "gcc.server_core", Stage::McsConnect,
             "Server Core Data: " + codeName(rdpVersions(), c->version));
-        ev.fields["version"] = codeName(rdpVersions(), c->version);
-        ev.fields["version_value"] = c->version;
+        model::setMember(ev.fields, "version", codeName(rdpVersions(), c->version));
+        model::setMember(ev.fields, "version_value", c->version);
         if (c->client_requested_protocols) {
-          ev.fields["client_requested_protocols"] = protocolNames(*c->client_requested_protocols);
-          ev.fields["client_requested_protocols_value"] = *c->client_requested_protocols;
+          model::setMember(ev.fields, "client_requested_protocols",
+                           protocolNames(*c->client_requested_protocols));
+          model::setMember(ev.fields, "client_requested_protocols_value",
+                           *c->client_requested_protocols);
         }
         if (c->early_capability_flags) {
-          ev.fields["early_capability_flags"] =
-              bitNames(serverEarlyCapabilityFlags(), *c->early_capability_flags);
-          ev.fields["early_capability_flags_value"] = *c->early_capability_flags;
+          model::setMember(ev.fields, "early_capability_flags",
+                           bitNames(serverEarlyCapabilityFlags(), *c->early_capability_flags));
+          model::setMember(ev.fields, "early_capability_flags_value", *c->early_capability_flags);
         }
         emit(pdu, std::move(ev));
         break;
@@ -322,33 +331,37 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
             "Server Security Data: " + codeName(encryptionMethods(), c->encryption_method) +
                 ", " + codeName(encryptionLevels(), c->encryption_level));
         auto& f = ev.fields;
-        f["encryption_method"] = codeName(encryptionMethods(), c->encryption_method);
-        f["encryption_method_value"] = c->encryption_method;
-        f["encryption_level"] = codeName(encryptionLevels(), c->encryption_level);
-        f["encryption_level_value"] = c->encryption_level;
-        f["server_random_length"] = c->server_random_length;
-        f["server_certificate_length"] = c->server_certificate_length;
-        s["encryption_method"] = codeName(encryptionMethodLabels(), c->encryption_method);
-        s["encryption_level"] = codeName(encryptionLevelLabels(), c->encryption_level);
+        model::setMember(f, "encryption_method",
+                         codeName(encryptionMethods(), c->encryption_method));
+        model::setMember(f, "encryption_method_value", c->encryption_method);
+        model::setMember(f, "encryption_level", codeName(encryptionLevels(), c->encryption_level));
+        model::setMember(f, "encryption_level_value", c->encryption_level);
+        model::setMember(f, "server_random_length", c->server_random_length);
+        model::setMember(f, "server_certificate_length", c->server_certificate_length);
+        model::setMember(s, "encryption_method",
+                         codeName(encryptionMethodLabels(), c->encryption_method));
+        model::setMember(s, "encryption_level",
+                         codeName(encryptionLevelLabels(), c->encryption_level));
         if (c->certificate) {
           const gcc::ServerCertificate& cert = *c->certificate;
           const bool rsa = cert.chain_version == 1;
-          f["cert_type"] = rsa ? "RSA" : "X.509";
-          f["cert_chain_version"] = codeName(certChainVersions(), cert.chain_version);
-          f["cert_permanent"] = cert.permanent;
+          model::setMember(f, "cert_type", rsa ? "RSA" : "X.509");
+          model::setMember(f, "cert_chain_version",
+                           codeName(certChainVersions(), cert.chain_version));
+          model::setMember(f, "cert_permanent", cert.permanent);
           if (rsa) {
-            f["rsa_bits"] = cert.rsa_bit_length.value_or(0);
-            f["rsa_exponent"] = cert.rsa_public_exponent.value_or(0);
+            model::setMember(f, "rsa_bits", cert.rsa_bit_length.value_or(0));
+            model::setMember(f, "rsa_exponent", cert.rsa_public_exponent.value_or(0));
           } else {
             model::Fields sizes = model::Fields::array();
             for (const ByteView& x : cert.x509_certs) {
               sizes.push_back(x.size());
             }
-            f["cert_sizes"] = std::move(sizes);
+            model::setMember(f, "cert_sizes", std::move(sizes));
           }
-          s["cert_type"] = rsa ? "RSA" : "X.509";
-          s["cert_count"] = rsa ? std::size_t{1} : cert.x509_certs.size();
-          s["cert_permanent"] = cert.permanent;
+          model::setMember(s, "cert_type", rsa ? "RSA" : "X.509");
+          model::setMember(s, "cert_count", rsa ? std::size_t{1} : cert.x509_certs.size());
+          model::setMember(s, "cert_permanent", cert.permanent);
         }
         emit(pdu, std::move(ev));
         break;
@@ -364,16 +377,18 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
             "gcc.server_network", Stage::McsConnect,
             "Server Network Data: I/O channel " + std::to_string(c->io_channel) + ", " +
                 std::to_string(c->channel_ids.size()) + " channel ids");
-        ev.fields["io_channel"] = c->io_channel;
+        model::setMember(ev.fields, "io_channel", c->io_channel);
         model::Fields ids = model::Fields::array();
         for (std::size_t i = 0; i < c->channel_ids.size(); ++i) {
           model::Fields one = model::Fields::object();
-          one["id"] = c->channel_ids[i];
-          one["name"] = i < session_.channel_names.size() ? model::Fields(session_.channel_names[i])
-                                                          : model::Fields(nullptr);
+          model::setMember(one, "id", c->channel_ids[i]);
+          model::setMember(one, "name",
+                           i < session_.channel_names.size()
+                               ? model::Fields(session_.channel_names[i])
+                               : model::Fields(nullptr));
           ids.push_back(std::move(one));
         }
-        ev.fields["channels"] = std::move(ids);
+        model::setMember(ev.fields, "channels", std::move(ids));
         emit(pdu, std::move(ev));
         break;
       }
@@ -386,7 +401,7 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         model::Event ev = model::Event::make(
             "gcc.server_message_channel", Stage::McsConnect,
             "Server Message Channel Data: channel " + std::to_string(*c));
-        ev.fields["channel_id"] = *c;
+        model::setMember(ev.fields, "channel_id", *c);
         emit(pdu, std::move(ev));
         break;
       }
@@ -397,7 +412,7 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         }
         model::Event ev = model::Event::make("gcc.server_multitransport", Stage::McsConnect,
                                              "Server Multitransport Data, flags " + hexCode(*c));
-        ev.fields["flags_value"] = *c;
+        model::setMember(ev.fields, "flags_value", *c);
         emit(pdu, std::move(ev));
         break;
       }
@@ -425,8 +440,8 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
     case mcs::DomainPdu::ErectDomainRequest: {
       model::Event ev = model::Event::make("mcs.erect_domain_request", Stage::ChannelSetup,
                                            "MCS Erect Domain Request");
-      ev.fields["sub_height"] = d->sub_height.value_or(0);
-      ev.fields["sub_interval"] = d->sub_interval.value_or(0);
+      model::setMember(ev.fields, "sub_height", d->sub_height.value_or(0));
+      model::setMember(ev.fields, "sub_interval", d->sub_interval.value_or(0));
       emit(pdu, std::move(ev));
       return true;
     }
@@ -440,9 +455,10 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
           "mcs.attach_user_confirm", Stage::ChannelSetup,
           "MCS Attach User Confirm: " + result +
               (d->initiator ? ", user id " + std::to_string(*d->initiator) : ""));
-      ev.fields["result"] = result;
-      ev.fields["result_value"] = d->result.value_or(0);
-      ev.fields["user_id"] = d->initiator ? model::Fields(*d->initiator) : model::Fields(nullptr);
+      model::setMember(ev.fields, "result", result);
+      model::setMember(ev.fields, "result_value", d->result.value_or(0));
+      model::setMember(ev.fields, "user_id",
+                       d->initiator ? model::Fields(*d->initiator) : model::Fields(nullptr));
       if (d->initiator) {
         session_.user_id = static_cast<std::uint16_t>(*d->initiator);
       }
@@ -453,8 +469,8 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
       model::Event ev = model::Event::make(
           "mcs.channel_join_request", Stage::ChannelSetup,
           "MCS Channel Join Request " + std::to_string(d->channel_id.value_or(0)));
-      ev.fields["channel_id"] = d->channel_id.value_or(0);
-      ev.fields["user_id"] = d->initiator.value_or(0);
+      model::setMember(ev.fields, "channel_id", d->channel_id.value_or(0));
+      model::setMember(ev.fields, "user_id", d->initiator.value_or(0));
       emit(pdu, std::move(ev));
       return true;
     }
@@ -464,10 +480,10 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
       model::Event ev = model::Event::make(
           "mcs.channel_join_confirm", Stage::ChannelSetup,
           "MCS Channel Join Confirm " + std::to_string(id) + ": " + result);
-      ev.fields["result"] = result;
-      ev.fields["result_value"] = d->result.value_or(0);
-      ev.fields["channel_id"] = id;
-      ev.fields["requested_channel_id"] = d->requested_channel_id.value_or(0);
+      model::setMember(ev.fields, "result", result);
+      model::setMember(ev.fields, "result_value", d->result.value_or(0));
+      model::setMember(ev.fields, "channel_id", id);
+      model::setMember(ev.fields, "requested_channel_id", d->requested_channel_id.value_or(0));
       emit(pdu, std::move(ev));
       return true;
     }
@@ -478,16 +494,16 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
           "mcs.disconnect_provider_ultimatum", std::nullopt,
           "MCS Disconnect Provider Ultimatum: " + name + " (" +
               codeMeaning(mcs::disconnectReasons(), reason) + ")");
-      ev.fields["reason"] = name;
-      ev.fields["reason_value"] = reason;
-      ctx.connection().rdp["disconnect_reason"] = name;
+      model::setMember(ev.fields, "reason", name);
+      model::setMember(ev.fields, "reason_value", reason);
+      model::setMember(ctx.connection().rdp, "disconnect_reason", name);
       emit(pdu, std::move(ev));
       return true;
     }
     default: {
       model::Event ev = model::Event::make("mcs.domain_pdu", std::nullopt, "MCS " + type);
-      ev.fields["type"] = type;
-      ev.fields["type_value"] = d->choice;
+      model::setMember(ev.fields, "type", type);
+      model::setMember(ev.fields, "type_value", d->choice);
       emit(pdu, std::move(ev));
       return true;
     }

@@ -117,15 +117,15 @@ model::Event makeBulkDataPduEvent(const engine::BulkStub& stub) {
   if ((stub.flags & kStubCompressed) != 0) {
     model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt,
                                          type_name + " (bulk-compressed, not decoded)");
-    ev.fields["type"] = type_name;
-    ev.fields["compressed"] = true;
-    ev.fields["length"] = stub.value;
+    model::setMember(ev.fields, "type", type_name);
+    model::setMember(ev.fields, "compressed", true);
+    model::setMember(ev.fields, "length", stub.value);
     return ev;
   }
   model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt, type_name);
-  ev.fields["type"] = type_name;
-  ev.fields["type_value"] = type2;
-  ev.fields["length"] = stub.value;
+  model::setMember(ev.fields, "type", type_name);
+  model::setMember(ev.fields, "type_value", type2);
+  model::setMember(ev.fields, "length", stub.value);
   return ev;
 }
 
@@ -149,13 +149,17 @@ model::Event makeChannelDataEvent(const engine::BulkStub& stub) {
           (name.empty() ? (message ? " (message channel)" : user ? " (user channel)" : "")
                         : " (" + name + ")") +
           ", " + std::to_string(length) + " bytes");
-  ev.fields["channel_id"] = channel_id;
-  ev.fields["channel"] = name.empty() ? (message ? "message" : user ? "user" : "unknown") : name;
-  ev.fields["length"] = length;
+  model::setMember(ev.fields, "channel_id", channel_id);
+  model::setMember(ev.fields, "channel",
+                   name.empty() ? (message ? "message"
+                                   : user  ? "user"
+                                           : "unknown")
+                                : name);
+  model::setMember(ev.fields, "length", length);
   if ((stub.flags & kStubHasSecurityFlags) != 0) {
     const auto flags = static_cast<std::uint16_t>(stub.value >> 32);
-    ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
-    ev.fields["encrypted"] = (flags & kSecEncrypt) != 0;
+    model::setMember(ev.fields, "security_flags", bitNames(securityHeaderFlags(), flags));
+    model::setMember(ev.fields, "encrypted", (flags & kSecEncrypt) != 0);
   }
   return ev;
 }
@@ -173,9 +177,9 @@ model::Event makeEncryptedPduEvent(const engine::BulkStub& stub) {
       "rdp.encrypted", licensing ? std::optional<Stage>(Stage::Licensing) : std::nullopt,
       std::string(licensing ? "encrypted licensing PDU" : "encrypted PDU") + ", " +
           std::to_string(length) + " bytes of ciphertext");
-  ev.fields["length"] = length;
-  ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
-  ev.fields["security_flags_value"] = flags;
+  model::setMember(ev.fields, "length", length);
+  model::setMember(ev.fields, "security_flags", bitNames(securityHeaderFlags(), flags));
+  model::setMember(ev.fields, "security_flags_value", flags);
   return ev;
 }
 
@@ -236,8 +240,8 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
       session_.client_info_seen = true;
       model::Event ev = model::Event::make("rdp.client_info", Stage::ClientInfo,
                                            "Client Info PDU (encrypted, standard RDP security)");
-      ev.fields["encrypted"] = true;
-      ev.fields["length"] = r.remaining();
+      model::setMember(ev.fields, "encrypted", true);
+      model::setMember(ev.fields, "length", r.remaining());
       emit(pdu, std::move(ev));
       return true;
     }
@@ -272,8 +276,8 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
     model::Event ev = model::Event::make("rdp.channel_data", std::nullopt,
                                          "auto-detect / heartbeat / multitransport PDU");
     ev.dir = pdu.dir;
-    ev.fields["security_flags"] = bitNames(securityHeaderFlags(), flags);
-    ev.fields["length"] = r.remaining();
+    model::setMember(ev.fields, "security_flags", bitNames(securityHeaderFlags(), flags));
+    model::setMember(ev.fields, "length", r.remaining());
     ctx.emitBulk(std::move(ev));
     return true;
   }
@@ -297,7 +301,7 @@ bool RdpHandler::onSecurityExchange(const Pdu& pdu, ByteReader r) {
   model::Event ev = model::Event::make(
       "rdp.security_exchange", Stage::SecurityExchange,
       "Security Exchange PDU (encrypted client random, " + std::to_string(*len) + " bytes)");
-  ev.fields["encrypted_client_random_length"] = *len;
+  model::setMember(ev.fields, "encrypted_client_random_length", *len);
   emit(pdu, std::move(ev));
   return true;
 }
@@ -323,50 +327,52 @@ bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
     RDPSCOPE_TRY(const std::string shell, infoString(r, cb_shell, unicode, "rdp.client_info.alternate_shell"));
     RDPSCOPE_TRY(const std::string dir, infoString(r, cb_dir, unicode, "rdp.client_info.working_dir"));
     auto& f = ev.fields;
-    f["code_page"] = code_page;
+    model::setMember(f, "code_page", code_page);
     // [MS-RDPBCGR] 2.2.1.11.1.1: bits 9-12 (CompressionTypeMask 0x1E00) are not flags but the
     // highest bulk compression type the client supports (0 = 8K, 1 = 64K, 2 = RDP 6.0, 3 = 6.1).
     constexpr std::uint32_t kCompressionTypeMask = 0x00001E00;
-    f["flags"] = bitNames(clientInfoFlags(), flags & ~kCompressionTypeMask);
-    f["flags_value"] = flags;
+    model::setMember(f, "flags", bitNames(clientInfoFlags(), flags & ~kCompressionTypeMask));
+    model::setMember(f, "flags_value", flags);
     if ((flags & kInfoCompression) != 0) {
-      f["compression_type"] = (flags & kCompressionTypeMask) >> 9;
+      model::setMember(f, "compression_type", (flags & kCompressionTypeMask) >> 9);
     }
-    f["domain"] = redact ? "<redacted>" : cleanString(domain);
-    f["user"] = redact ? "<redacted>" : cleanString(user);
-    f["password_present"] = cb_password > 0;
-    f["alternate_shell"] = cleanString(shell);
-    f["working_dir"] = cleanString(dir);
+    model::setMember(f, "domain", redact ? "<redacted>" : cleanString(domain));
+    model::setMember(f, "user", redact ? "<redacted>" : cleanString(user));
+    model::setMember(f, "password_present", cb_password > 0);
+    model::setMember(f, "alternate_shell", cleanString(shell));
+    model::setMember(f, "working_dir", cleanString(dir));
     // [MS-RDPBCGR] 2.2.1.11.1.1.1 TS_EXTENDED_INFO_PACKET (RDP 5.0 and later; optional).
     if (r.remaining() >= 4) {
       RDPSCOPE_TRY(const std::uint16_t family, r.u16le("rdp.client_info.client_address_family"));
       RDPSCOPE_TRY(const std::uint16_t cb_addr, r.u16le("rdp.client_info.cb_client_address"));
       RDPSCOPE_TRY(const ByteView addr, r.bytes(cb_addr, "rdp.client_info.client_address"));
-      f["client_address_family"] = family == 2 ? "AF_INET" : family == 0x17 ? "AF_INET6"
-                                                                            : hexCode(family);
-      f["client_address"] = cleanString(utf16leToUtf8(addr));
+      model::setMember(f, "client_address_family",
+                       family == 2      ? "AF_INET"
+                       : family == 0x17 ? "AF_INET6"
+                                        : hexCode(family));
+      model::setMember(f, "client_address", cleanString(utf16leToUtf8(addr)));
       if (r.remaining() >= 2) {
         RDPSCOPE_TRY(const std::uint16_t cb_cdir, r.u16le("rdp.client_info.cb_client_dir"));
         RDPSCOPE_TRY(const ByteView cdir, r.bytes(cb_cdir, "rdp.client_info.client_dir"));
-        f["client_dir"] = cleanString(utf16leToUtf8(cdir));
+        model::setMember(f, "client_dir", cleanString(utf16leToUtf8(cdir)));
       }
       if (r.remaining() >= 172) {
         // [MS-RDPBCGR] 2.2.1.11.1.1.1.1 TS_TIME_ZONE_INFORMATION (172 bytes).
         RDPSCOPE_TRY(const std::uint32_t bias, r.u32le("rdp.client_info.tz_bias"));
         RDPSCOPE_TRY(const ByteView std_name, r.bytes(64, "rdp.client_info.tz_standard_name"));
         RDPSCOPE_CHECK(r.skip(172 - 68, "rdp.client_info.tz_rest"));
-        f["time_zone"] = cleanString(utf16leToUtf8(std_name));
-        f["time_zone_bias_minutes"] = static_cast<std::int32_t>(bias);
+        model::setMember(f, "time_zone", cleanString(utf16leToUtf8(std_name)));
+        model::setMember(f, "time_zone_bias_minutes", static_cast<std::int32_t>(bias));
       }
       if (r.remaining() >= 8) {
         RDPSCOPE_TRY(const std::uint32_t session_id, r.u32le("rdp.client_info.client_session_id"));
         RDPSCOPE_TRY(const std::uint32_t perf, r.u32le("rdp.client_info.performance_flags"));
-        f["client_session_id"] = session_id;
-        f["performance_flags_value"] = perf;
+        model::setMember(f, "client_session_id", session_id);
+        model::setMember(f, "performance_flags_value", perf);
       }
       if (r.remaining() >= 2) {
         RDPSCOPE_TRY(const std::uint16_t cb_cookie, r.u16le("rdp.client_info.cb_auto_reconnect_cookie"));
-        f["auto_reconnect_cookie_present"] = cb_cookie > 0;
+        model::setMember(f, "auto_reconnect_cookie_present", cb_cookie > 0);
         // The cookie itself (ARC_CS_PRIVATE_PACKET) is a credential: skipped, never output.
       }
     }
@@ -380,8 +386,8 @@ bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
   }
   session_.client_info_seen = true;
   model::Fields& s = ctx.connection().rdp;
-  s["user"] = ev->fields["user"];
-  s["domain"] = ev->fields["domain"];
+  model::setMember(s, "user", ev->fields["user"]);
+  model::setMember(s, "domain", ev->fields["domain"]);
   emit(pdu, std::move(*ev));
   return true;
 }
@@ -399,11 +405,11 @@ bool RdpHandler::onLicensing(const Pdu& pdu, ByteReader r) {
   const std::string type_name = codeName(licenseMsgTypes(), *type);
   model::Event ev = model::Event::make(licenseKind(*type), Stage::Licensing,
                                        "Licensing: " + type_name);
-  ev.fields["msg_type"] = type_name;
-  ev.fields["msg_type_value"] = *type;
-  ev.fields["version"] = *flags & 0x0F;
-  ev.fields["extended_error_msg_supported"] = (*flags & 0x80) != 0;
-  ev.fields["msg_size"] = *size;
+  model::setMember(ev.fields, "msg_type", type_name);
+  model::setMember(ev.fields, "msg_type_value", *type);
+  model::setMember(ev.fields, "version", *flags & 0x0F);
+  model::setMember(ev.fields, "extended_error_msg_supported", (*flags & 0x80) != 0);
+  model::setMember(ev.fields, "msg_size", *size);
   if (*type == kLicErrorAlert) {
     // [MS-RDPBCGR] 2.2.1.12.1.3 LICENSE_ERROR_MESSAGE.
     auto code = r.u32le("rdp.license_error.error_code");
@@ -413,17 +419,17 @@ bool RdpHandler::onLicensing(const Pdu& pdu, ByteReader r) {
     }
     const std::string code_name = codeName(licenseErrorCodes(), *code);
     const std::string trans_name = codeName(licenseStateTransitions(), *trans);
-    ev.fields["error_code"] = code_name;
-    ev.fields["error_code_value"] = *code;
-    ev.fields["state_transition"] = trans_name;
-    ev.fields["state_transition_value"] = *trans;
+    model::setMember(ev.fields, "error_code", code_name);
+    model::setMember(ev.fields, "error_code_value", *code);
+    model::setMember(ev.fields, "state_transition", trans_name);
+    model::setMember(ev.fields, "state_transition_value", *trans);
     if (*code == kStatusValidClient) {
       session_.licensing_done = true;
       ev.summary = "License Error Message: STATUS_VALID_CLIENT (licensing complete)";
     } else {
       ev.summary = "License Error Message: " + code_name + " (" +
                    codeMeaning(licenseErrorCodes(), *code) + "), " + trans_name;
-      ctx.connection().rdp["license_error"] = code_name;
+      model::setMember(ctx.connection().rdp, "license_error", code_name);
     }
   } else if (*type == kLicNewLicense || *type == kLicUpgradeLicense) {
     session_.licensing_done = true;
@@ -464,7 +470,7 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
         RDPSCOPE_TRY(const std::uint32_t share_id, r.u32le("rdp.active.share_id"));
         if (!demand) {
           RDPSCOPE_TRY(const std::uint16_t originator, r.u16le("rdp.active.originator_id"));
-          ev.fields["originator_id"] = originator;
+          model::setMember(ev.fields, "originator_id", originator);
         }
         RDPSCOPE_TRY(const std::uint16_t len_src, r.u16le("rdp.active.length_source_descriptor"));
         RDPSCOPE_TRY(const std::uint16_t len_caps, r.u16le("rdp.active.length_combined_capabilities"));
@@ -481,27 +487,27 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
           }
           RDPSCOPE_TRY(ByteReader body, caps.sub(clen - 4u, "rdp.capability.data"));
           model::Fields one = model::Fields::object();
-          one["type"] = codeName(capabilitySetTypes(), ctype);
-          one["type_value"] = ctype;
-          one["length"] = clen;
+          model::setMember(one, "type", codeName(capabilitySetTypes(), ctype));
+          model::setMember(one, "type_value", ctype);
+          model::setMember(one, "length", clen);
           if (ctype == 1 && body.remaining() >= 22) {
             // [MS-RDPBCGR] 2.2.7.1.1 TS_GENERAL_CAPABILITYSET.
             RDPSCOPE_TRY(const std::uint16_t os_major, body.u16le("rdp.capability.general.os_major"));
             RDPSCOPE_TRY(const std::uint16_t os_minor, body.u16le("rdp.capability.general.os_minor"));
             RDPSCOPE_CHECK(body.skip(6, "rdp.capability.general.skip"));
             RDPSCOPE_TRY(const std::uint16_t extra, body.u16le("rdp.capability.general.extra_flags"));
-            one["os_major_type"] = os_major;
-            one["os_minor_type"] = os_minor;
-            one["extra_flags_value"] = extra;
+            model::setMember(one, "os_major_type", os_major);
+            model::setMember(one, "os_minor_type", os_minor);
+            model::setMember(one, "extra_flags_value", extra);
           } else if (ctype == 2 && body.remaining() >= 14) {
             // [MS-RDPBCGR] 2.2.7.1.2 TS_BITMAP_CAPABILITYSET.
             RDPSCOPE_TRY(const std::uint16_t bpp, body.u16le("rdp.capability.bitmap.bpp"));
             RDPSCOPE_CHECK(body.skip(6, "rdp.capability.bitmap.receive"));
             RDPSCOPE_TRY(const std::uint16_t w, body.u16le("rdp.capability.bitmap.width"));
             RDPSCOPE_TRY(const std::uint16_t h, body.u16le("rdp.capability.bitmap.height"));
-            one["preferred_bits_per_pixel"] = bpp;
-            one["desktop_width"] = w;
-            one["desktop_height"] = h;
+            model::setMember(one, "preferred_bits_per_pixel", bpp);
+            model::setMember(one, "desktop_width", w);
+            model::setMember(one, "desktop_height", h);
           } else if (ctype == 3 && body.remaining() >= 68) {
             // [MS-RDPBCGR] 2.2.7.1.3 TS_ORDER_CAPABILITYSET.
             RDPSCOPE_CHECK(body.skip(30, "rdp.capability.order.skip"));
@@ -511,16 +517,17 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
             for (const std::uint8_t b : support) {
               supported += b != 0 ? 1u : 0u;
             }
-            one["order_flags_value"] = order_flags;
-            one["orders_supported"] = supported;
+            model::setMember(one, "order_flags_value", order_flags);
+            model::setMember(one, "orders_supported", supported);
           }
           sets.push_back(std::move(one));
         }
         session_.share_id = share_id;
-        ev.fields["share_id"] = share_id;
-        ev.fields["source_descriptor"] = cleanString(std::string(src.begin(), src.end()), 64);
-        ev.fields["capability_count"] = count;
-        ev.fields["capability_sets"] = std::move(sets);
+        model::setMember(ev.fields, "share_id", share_id);
+        model::setMember(ev.fields, "source_descriptor",
+                         cleanString(std::string(src.begin(), src.end()), 64));
+        model::setMember(ev.fields, "capability_count", count);
+        model::setMember(ev.fields, "capability_sets", std::move(sets));
         ev.summary = std::string(demand ? "Demand Active PDU" : "Confirm Active PDU") + ", " +
                      std::to_string(count) + " capability sets";
         return ev;
@@ -539,7 +546,7 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
       model::Event ev = model::Event::make("rdp.deactivate_all", std::nullopt,
                                            "Deactivate All PDU (the server ends the active share)");
       if (r.remaining() >= 4) {
-        ev.fields["share_id"] = *r.u32le("rdp.deactivate_all.share_id");
+        model::setMember(ev.fields, "share_id", *r.u32le("rdp.deactivate_all.share_id"));
       }
       emit(pdu, std::move(ev));
       return true;
@@ -553,8 +560,8 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
       model::Event ev = model::Event::make(
           "rdp.share_control", std::nullopt,
           "Share Control PDU " + codeName(shareControlPduTypes(), t));
-      ev.fields["pdu_type"] = codeName(shareControlPduTypes(), t);
-      ev.fields["pdu_type_value"] = t;
+      model::setMember(ev.fields, "pdu_type", codeName(shareControlPduTypes(), t));
+      model::setMember(ev.fields, "pdu_type_value", t);
       (void)ctx;
       emit(pdu, std::move(ev));
       return true;
@@ -610,7 +617,7 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
       model::Event ev = simple("rdp.synchronize", Stage::Finalization, "Synchronize PDU");
       if (r.remaining() >= 4) {
         (void)r.u16le("rdp.synchronize.message_type");
-        ev.fields["target_user"] = *r.u16le("rdp.synchronize.target_user");
+        model::setMember(ev.fields, "target_user", *r.u16le("rdp.synchronize.target_user"));
       }
       session_.finalization_seen = true;
       emit(pdu, std::move(ev));
@@ -624,11 +631,11 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
       }
       const std::string name = codeName(controlActions(), *action);
       model::Event ev = simple("rdp.control", Stage::Finalization, "Control PDU: " + name);
-      ev.fields["action"] = name;
-      ev.fields["action_value"] = *action;
+      model::setMember(ev.fields, "action", name);
+      model::setMember(ev.fields, "action_value", *action);
       if (r.remaining() >= 6) {
-        ev.fields["grant_id"] = *r.u16le("rdp.control.grant_id");
-        ev.fields["control_id"] = *r.u32le("rdp.control.control_id");
+        model::setMember(ev.fields, "grant_id", *r.u16le("rdp.control.grant_id"));
+        model::setMember(ev.fields, "control_id", *r.u32le("rdp.control.control_id"));
       }
       session_.finalization_seen = true;
       emit(pdu, std::move(ev));
@@ -660,10 +667,10 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
       model::Event ev = simple("rdp.set_error_info", session_.furthest_stage,
                                "Set Error Info PDU: " + name + " (" +
                                    codeMeaning(errorInfoCodes(), *info) + ")");
-      ev.fields["error_info"] = name;
-      ev.fields["error_info_value"] = *info;
+      model::setMember(ev.fields, "error_info", name);
+      model::setMember(ev.fields, "error_info_value", *info);
       if (*info != 0) {  // ERRINFO_NONE clears a previous error
-        ctx.connection().rdp["error_info"] = name;
+        model::setMember(ctx.connection().rdp, "error_info", name);
       }
       emit(pdu, std::move(ev));
       return true;
@@ -681,9 +688,9 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
     default: {
       model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt, type_name);
       ev.dir = pdu.dir;
-      ev.fields["type"] = type_name;
-      ev.fields["type_value"] = type2;
-      ev.fields["length"] = r.remaining();
+      model::setMember(ev.fields, "type", type_name);
+      model::setMember(ev.fields, "type_value", type2);
+      model::setMember(ev.fields, "length", r.remaining());
       emit(pdu, std::move(ev));
       return true;
     }
@@ -697,14 +704,14 @@ bool RdpHandler::onSaveSessionInfo(const Pdu& pdu, ByteReader r) {
     const std::string name = codeName(saveSessionInfoTypes(), info_type);
     model::Event ev = model::Event::make("rdp.save_session_info", std::nullopt,
                                          "Save Session Info PDU: " + name);
-    ev.fields["info_type"] = name;
-    ev.fields["info_type_value"] = info_type;
+    model::setMember(ev.fields, "info_type", name);
+    model::setMember(ev.fields, "info_type_value", info_type);
     if (info_type == 3) {
       // [MS-RDPBCGR] 2.2.10.1.1.4 TS_LOGON_INFO_EXTENDED: Length, FieldsPresent, fields.
       RDPSCOPE_TRY(const std::uint16_t length, r.u16le("rdp.save_session_info.ext_length"));
       (void)length;
       RDPSCOPE_TRY(const std::uint32_t present, r.u32le("rdp.save_session_info.fields_present"));
-      ev.fields["auto_reconnect_cookie_present"] = (present & 0x1) != 0;
+      model::setMember(ev.fields, "auto_reconnect_cookie_present", (present & 0x1) != 0);
       if ((present & 0x1) != 0) {
         // LOGON_EX_AUTORECONNECTCOOKIE: cbFieldData + ARC_SC_PRIVATE_PACKET (a secret: skipped).
         RDPSCOPE_TRY(const std::uint32_t cb, r.u32le("rdp.save_session_info.cb_arc"));
@@ -718,22 +725,22 @@ bool RdpHandler::onSaveSessionInfo(const Pdu& pdu, ByteReader r) {
         RDPSCOPE_TRY(const std::uint32_t data, r.u32le("rdp.save_session_info.error_data"));
         const std::string tname = codeName(logonErrorTypes(), type);
         const std::string dname = codeName(logonErrorData(), data);
-        ev.fields["logon_error"] = tname;
-        ev.fields["logon_error_value"] = type;
-        ev.fields["logon_error_data"] = dname;
-        ev.fields["logon_error_data_value"] = data;
+        model::setMember(ev.fields, "logon_error", tname);
+        model::setMember(ev.fields, "logon_error_value", type);
+        model::setMember(ev.fields, "logon_error_data", dname);
+        model::setMember(ev.fields, "logon_error_data_value", data);
         ev.summary += ": logon error " + tname + " / " + dname;
       }
     } else if (info_type == 0 && r.remaining() >= 4 + 52 + 4 + 512 + 4) {
       // [MS-RDPBCGR] 2.2.10.1.1.1 TS_LOGON_INFO (version 1): fixed-size domain and user.
       RDPSCOPE_CHECK(r.skip(4 + 52 + 4 + 512, "rdp.save_session_info.logon_names"));
       RDPSCOPE_TRY(const std::uint32_t sid, r.u32le("rdp.save_session_info.session_id"));
-      ev.fields["session_id"] = sid;
+      model::setMember(ev.fields, "session_id", sid);
     } else if (info_type == 1 && r.remaining() >= 10) {
       // [MS-RDPBCGR] 2.2.10.1.1.2 TS_LOGON_INFO_VERSION_2: Version, Size, SessionId.
       RDPSCOPE_CHECK(r.skip(6, "rdp.save_session_info.version_size"));
       RDPSCOPE_TRY(const std::uint32_t sid, r.u32le("rdp.save_session_info.session_id"));
-      ev.fields["session_id"] = sid;
+      model::setMember(ev.fields, "session_id", sid);
     }
     return ev;
   };
@@ -742,8 +749,8 @@ bool RdpHandler::onSaveSessionInfo(const Pdu& pdu, ByteReader r) {
     return fail(pdu, insideFrame(ev.error()), "Save Session Info PDU");
   }
   if (ev->fields.contains("logon_error")) {
-    pdu.ctx->connection().rdp["logon_error"] = ev->fields["logon_error"];
-    pdu.ctx->connection().rdp["logon_error_data"] = ev->fields["logon_error_data"];
+    model::setMember(pdu.ctx->connection().rdp, "logon_error", ev->fields["logon_error"]);
+    model::setMember(pdu.ctx->connection().rdp, "logon_error_data", ev->fields["logon_error_data"]);
   }
   emit(pdu, std::move(*ev));
   return true;
@@ -763,25 +770,25 @@ bool RdpHandler::onServerRedirection(const Pdu& pdu, ByteReader r, bool has_shar
     RDPSCOPE_TRY(const std::uint32_t redir_flags, r.u32le("rdp.server_redirection.redir_flags"));
     model::Event ev = model::Event::make("rdp.server_redirection", std::nullopt,
                                          "Server Redirection PDU");
-    ev.fields["length"] = length;
-    ev.fields["session_id"] = session_id;
-    ev.fields["redir_flags_value"] = redir_flags;
+    model::setMember(ev.fields, "length", length);
+    model::setMember(ev.fields, "session_id", session_id);
+    model::setMember(ev.fields, "redir_flags_value", redir_flags);
     // LB_TARGET_NET_ADDRESS (0x1): the first field, when present.
     if ((redir_flags & 0x1) != 0) {
       RDPSCOPE_TRY(const std::uint32_t len, r.u32le("rdp.server_redirection.target_len"));
       RDPSCOPE_TRY(const ByteView addr, r.bytes(len, "rdp.server_redirection.target"));
-      ev.fields["target_net_address"] = cleanString(utf16leToUtf8(addr));
+      model::setMember(ev.fields, "target_net_address", cleanString(utf16leToUtf8(addr)));
       ev.summary += " to " + ev.fields["target_net_address"].get<std::string>();
     }
     // LB_LOAD_BALANCE_INFO (0x2): routing token the client will send in its next X.224 request.
     if ((redir_flags & 0x2) != 0) {
       RDPSCOPE_TRY(const std::uint32_t len, r.u32le("rdp.server_redirection.lb_len"));
       RDPSCOPE_TRY(const ByteView lb, r.bytes(len, "rdp.server_redirection.lb_info"));
-      ev.fields["load_balance_info"] =
-          cleanString(std::string(lb.begin(), lb.end()), 128);
+      model::setMember(ev.fields, "load_balance_info",
+                       cleanString(std::string(lb.begin(), lb.end()), 128));
     }
-    ev.fields["password_present"] = (redir_flags & 0x10) != 0;  // never decoded
-    ev.fields["no_redirect"] = (redir_flags & 0x80) != 0;
+    model::setMember(ev.fields, "password_present", (redir_flags & 0x10) != 0);  // never decoded
+    model::setMember(ev.fields, "no_redirect", (redir_flags & 0x80) != 0);
     return ev;
   };
   auto ev = parse();

@@ -104,9 +104,9 @@ Event makeAppDataEvent(const engine::BulkStub& stub) {
   const bool bulk = (stub.flags & kStubBulkNotDecrypted) != 0;
   ev.summary = "application data, " + std::to_string(stub.value) + " bytes" +
                (bulk ? " (bulk session data: counted, not decrypted)" : "");
-  ev.fields["length"] = stub.value;
-  if ((stub.flags & kStubAlertSized) != 0) ev.fields["alert_sized"] = true;
-  if (bulk) ev.fields["bulk_not_decrypted"] = true;
+  model::setMember(ev.fields, "length", stub.value);
+  if ((stub.flags & kStubAlertSized) != 0) model::setMember(ev.fields, "alert_sized", true);
+  if (bulk) model::setMember(ev.fields, "bulk_not_decrypted", true);
   return ev;
 }
 
@@ -349,10 +349,10 @@ class TlsDissector final : public engine::Dissector {
     Fields& t = ctx.connection().tls;
     model::reserveMembers(t, 12);
     for (const char* k : {"version", "cipher", "alert", "alert_from", "server_cert", "ja3", "ja4", "sni"}) {
-      if (!t.contains(k)) t[k] = nullptr;
+      if (!t.contains(k)) model::setMember(t, k, nullptr);
     }
-    t["decrypted"] = false;
-    t["handshake_complete"] = false;
+    model::setMember(t, "decrypted", false);
+    model::setMember(t, "handshake_complete", false);
     writeRecordCounts(ctx);
   }
 
@@ -361,18 +361,19 @@ class TlsDissector final : public engine::Dissector {
     Fields rec = Fields::object();
     for (Direction d : {Direction::ToServer, Direction::ToClient}) {
       // bulk_skipped: records counted but left undecrypted although keys were known.
-      rec[model::directionName(d)] = Fields{{"count", dirs_[idx(d)].app_count},
-                                            {"bytes", dirs_[idx(d)].app_bytes},
-                                            {"bulk_skipped", dirs_[idx(d)].bulk_skipped}};
+      model::setMember(rec, model::directionName(d),
+                       Fields{{"count", dirs_[idx(d)].app_count},
+                              {"bytes", dirs_[idx(d)].app_bytes},
+                              {"bulk_skipped", dirs_[idx(d)].bulk_skipped}});
     }
-    t["records"] = std::move(rec);
+    model::setMember(t, "records", std::move(rec));
   }
 
   void finishSummary(DissectContext& ctx) {
     writeRecordCounts(ctx);
     Fields& t = ctx.connection().tls;
-    t["decrypted"] = decrypted_any_;
-    t["handshake_complete"] = handshake_complete_;
+    model::setMember(t, "decrypted", decrypted_any_);
+    model::setMember(t, "handshake_complete", handshake_complete_);
   }
 
   void emit(DissectContext& ctx, Direction dir, std::string kind, std::string summary, Fields fields,
@@ -416,7 +417,8 @@ class TlsDissector final : public engine::Dissector {
                std::move(f), false, !handshake_complete_);
           if (summary_encrypted_alert_from_.empty()) {
             summary_encrypted_alert_from_ = sideName(dir);
-            ctx.connection().tls["encrypted_alert_from"] = summary_encrypted_alert_from_;
+            model::setMember(ctx.connection().tls, "encrypted_alert_from",
+                             summary_encrypted_alert_from_);
           }
           return true;
         }
@@ -545,7 +547,7 @@ class TlsDissector final : public engine::Dissector {
     }
     if (!decrypted_any_) {
       decrypted_any_ = true;
-      ctx.connection().tls["decrypted"] = true;
+      model::setMember(ctx.connection().tls, "decrypted", true);
     }
     if (count_as_app && inner != kApplicationData) countOnly(dir, fragment.size(), ctx);
     switch (inner) {
@@ -598,8 +600,8 @@ class TlsDissector final : public engine::Dissector {
     if (!summary_alert_set_ || (fatal && !summary_alert_fatal_)) {
       summary_alert_set_ = true;
       summary_alert_fatal_ = fatal;
-      ctx.connection().tls["alert"] = desc_name;
-      ctx.connection().tls["alert_from"] = sideName(dir);
+      model::setMember(ctx.connection().tls, "alert", desc_name);
+      model::setMember(ctx.connection().tls, "alert_from", sideName(dir));
     }
     return true;
   }
@@ -666,28 +668,30 @@ class TlsDissector final : public engine::Dissector {
         addTranscript(whole);
         Fields f;
         model::reserveMembers(f, 17);
-        f["version"] = versionName(ch->legacy_version);
-        f["version_value"] = ch->legacy_version;
-        f["supported_versions"] = namesOf(protocolVersions(), ch->supported_versions);
-        f["cipher_suites"] = namesOf(cipherSuites(), ch->cipher_suites);
-        f["cipher_suites_count"] = ch->cipher_suites.size();
-        f["sni"] = ch->sni.empty() ? Fields(nullptr) : Fields(ch->sni);
-        f["alpn"] = ch->alpn;
-        f["signature_algorithms"] = namesOf(signatureSchemes(), ch->signature_algorithms);
-        f["groups"] = namesOf(namedGroups(), ch->groups);
-        f["session_id_length"] = ch->session_id.size();
-        f["session_ticket"] = ch->has_session_ticket_ext;
-        f["session_ticket_length"] = ch->session_ticket_len;
+        model::setMember(f, "version", versionName(ch->legacy_version));
+        model::setMember(f, "version_value", ch->legacy_version);
+        model::setMember(f, "supported_versions",
+                         namesOf(protocolVersions(), ch->supported_versions));
+        model::setMember(f, "cipher_suites", namesOf(cipherSuites(), ch->cipher_suites));
+        model::setMember(f, "cipher_suites_count", ch->cipher_suites.size());
+        model::setMember(f, "sni", ch->sni.empty() ? Fields(nullptr) : Fields(ch->sni));
+        model::setMember(f, "alpn", ch->alpn);
+        model::setMember(f, "signature_algorithms",
+                         namesOf(signatureSchemes(), ch->signature_algorithms));
+        model::setMember(f, "groups", namesOf(namedGroups(), ch->groups));
+        model::setMember(f, "session_id_length", ch->session_id.size());
+        model::setMember(f, "session_ticket", ch->has_session_ticket_ext);
+        model::setMember(f, "session_ticket_length", ch->session_ticket_len);
         std::vector<std::uint16_t> ext_types;
         for (const auto& e : ch->extensions) ext_types.push_back(e.type);
-        f["extensions"] = namesOf(extensionTypes(), ext_types);
+        model::setMember(f, "extensions", namesOf(extensionTypes(), ext_types));
         const std::string ja3 = ja3Hash(*ch);
         const std::string ja4v = ja4(*ch);
-        f["ja3"] = ja3;
-        f["ja4"] = ja4v;
-        summary["ja3"] = ja3;
-        summary["ja4"] = ja4v;
-        summary["sni"] = f["sni"];
+        model::setMember(f, "ja3", ja3);
+        model::setMember(f, "ja4", ja4v);
+        model::setMember(summary, "ja3", ja3);
+        model::setMember(summary, "ja4", ja4v);
+        model::setMember(summary, "sni", f["sni"]);
         std::string top = ch->supported_versions.empty() ? versionName(ch->legacy_version) : "";
         if (top.empty()) {
           std::uint16_t best = 0;
@@ -720,22 +724,23 @@ class TlsDissector final : public engine::Dissector {
         ems_ = sh->extended_master_secret;
         Fields f;
         model::reserveMembers(f, 13);
-        f["version"] = versionName(version_);
-        f["version_value"] = version_;
-        f["legacy_version"] = versionName(sh->legacy_version);
-        f["cipher"] = cipherName(sh->cipher_suite);
-        f["cipher_value"] = sh->cipher_suite;
-        f["compression"] = sh->compression;
-        f["session_id_length"] = sh->session_id.size();
+        model::setMember(f, "version", versionName(version_));
+        model::setMember(f, "version_value", version_);
+        model::setMember(f, "legacy_version", versionName(sh->legacy_version));
+        model::setMember(f, "cipher", cipherName(sh->cipher_suite));
+        model::setMember(f, "cipher_value", sh->cipher_suite);
+        model::setMember(f, "compression", sh->compression);
+        model::setMember(f, "session_id_length", sh->session_id.size());
         std::vector<std::uint16_t> ext_types;
         for (const auto& e : sh->extensions) ext_types.push_back(e.type);
-        f["extensions"] = namesOf(extensionTypes(), ext_types);
-        f["alpn"] = sh->alpn.empty() ? Fields(nullptr) : Fields(sh->alpn);
-        if (sh->key_share_group != 0) f["key_share_group"] = codeName(namedGroups(), sh->key_share_group);
-        f["encrypt_then_mac"] = etm_;
-        f["extended_master_secret"] = ems_;
-        summary["version"] = versionName(version_);
-        summary["cipher"] = cipherName(sh->cipher_suite);
+        model::setMember(f, "extensions", namesOf(extensionTypes(), ext_types));
+        model::setMember(f, "alpn", sh->alpn.empty() ? Fields(nullptr) : Fields(sh->alpn));
+        if (sh->key_share_group != 0)
+          model::setMember(f, "key_share_group", codeName(namedGroups(), sh->key_share_group));
+        model::setMember(f, "encrypt_then_mac", etm_);
+        model::setMember(f, "extended_master_secret", ems_);
+        model::setMember(summary, "version", versionName(version_));
+        model::setMember(summary, "cipher", cipherName(sh->cipher_suite));
         emit(ctx, dir, "tls.server_hello",
              "ServerHello: " + versionName(version_) + ", " + cipherName(sh->cipher_suite),
              std::move(f), decrypted);
@@ -761,7 +766,7 @@ class TlsDissector final : public engine::Dissector {
             continue;
           }
           Fields cj = certInfoToJson(*info);
-          if (i == 0 && dir == Direction::ToClient) summary["server_cert"] = cj;
+          if (i == 0 && dir == Direction::ToClient) model::setMember(summary, "server_cert", cj);
           list.push_back(std::move(cj));
         }
         std::string s = "Certificate from " + std::string(sideName(dir)) + ": " +
@@ -778,7 +783,7 @@ class TlsDissector final : public engine::Dissector {
         // RFC 8422 5.4: ServerECDHParams { ECCurveType curve_type = named_curve(3); NamedCurve }
         if (body.size() >= 3 && body[0] == 3) {
           const std::uint16_t group = static_cast<std::uint16_t>((body[1] << 8) | body[2]);
-          f["group"] = codeName(namedGroups(), group);
+          model::setMember(f, "group", codeName(namedGroups(), group));
         }
         emit(ctx, dir, "tls.server_key_exchange", "ServerKeyExchange", std::move(f), decrypted);
         return true;
@@ -813,8 +818,9 @@ class TlsDissector final : public engine::Dissector {
       case kHsNewSessionTicket: {
         Fields f{{"length", body.size()}};
         if (body.size() >= 4) {
-          f["lifetime"] = (std::uint32_t{body[0]} << 24) | (std::uint32_t{body[1]} << 16) |
-                          (std::uint32_t{body[2]} << 8) | std::uint32_t{body[3]};
+          model::setMember(f, "lifetime",
+                           (std::uint32_t{body[0]} << 24) | (std::uint32_t{body[1]} << 16) |
+                               (std::uint32_t{body[2]} << 8) | std::uint32_t{body[3]});
         }
         emit(ctx, dir, "tls.new_session_ticket", "NewSessionTicket", std::move(f), decrypted,
              !handshake_complete_);
@@ -846,7 +852,7 @@ class TlsDissector final : public engine::Dissector {
     dirs_[idx(dir)].finished = true;
     if (!handshake_complete_ && dirs_[0].finished && dirs_[1].finished) {
       handshake_complete_ = true;
-      ctx.connection().tls["handshake_complete"] = true;
+      model::setMember(ctx.connection().tls, "handshake_complete", true);
     }
   }
 

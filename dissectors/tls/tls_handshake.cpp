@@ -388,21 +388,22 @@ Result<CertInfo> decodeCertificate(ByteView der) {
 
 model::Fields certInfoToJson(const CertInfo& c) {
   model::Fields f = model::Fields::object();
-  f["subject"] = c.subject;
-  f["issuer"] = c.issuer;
-  f["serial"] = c.serial;
-  f["not_before"] = c.not_before;
-  f["not_after"] = c.not_after;
-  f["expired"] = c.expired;
-  f["not_yet_valid"] = c.not_yet_valid;
-  f["self_signed"] = c.self_signed;
-  f["key_type"] = c.key_type;
-  f["key_bits"] = c.key_bits;
-  f["signature_algorithm"] = c.signature_algorithm;
-  f["san"] = c.san;
+  model::setMember(f, "subject", c.subject);
+  model::setMember(f, "issuer", c.issuer);
+  model::setMember(f, "serial", c.serial);
+  model::setMember(f, "not_before", c.not_before);
+  model::setMember(f, "not_after", c.not_after);
+  model::setMember(f, "expired", c.expired);
+  model::setMember(f, "not_yet_valid", c.not_yet_valid);
+  model::setMember(f, "self_signed", c.self_signed);
+  model::setMember(f, "key_type", c.key_type);
+  model::setMember(f, "key_bits", c.key_bits);
+  model::setMember(f, "signature_algorithm", c.signature_algorithm);
+  model::setMember(f, "san", c.san);
   // null: the certificate has no EKU extension (valid for any purpose).
-  f["server_auth_eku"] = c.has_eku ? model::Fields(c.server_auth_eku) : model::Fields(nullptr);
-  f["sha256"] = c.sha256;
+  model::setMember(f, "server_auth_eku",
+                   c.has_eku ? model::Fields(c.server_auth_eku) : model::Fields(nullptr));
+  model::setMember(f, "sha256", c.sha256);
   return f;
 }
 

@@ -79,7 +79,7 @@ void dissectRdpeudpDatagram(rdpscope::ByteView payload, model::Direction dir,
         "rdpeudp.datagram", std::nullopt,
         "RDPEUDP datagram, " + std::to_string(payload.size()) + " bytes");
     ev.dir = dir;
-    ev.fields["length"] = payload.size();
+    model::setMember(ev.fields, "length", payload.size());
     ctx.emitBulk(std::move(ev));
     return;
   }
@@ -87,28 +87,31 @@ void dissectRdpeudpDatagram(rdpscope::ByteView payload, model::Direction dir,
   model::Event ev = model::Event::make(ack ? "rdpeudp.syn_ack" : "rdpeudp.syn", std::nullopt, "");
   ev.dir = dir;
   auto& f = ev.fields;
-  f["flags"] = rdp::bitNames(rdpeudp::headerFlags(), syn->flags);
-  f["flags_value"] = syn->flags;
-  f["receive_window"] = syn->receive_window;
-  f["initial_sequence_number"] = syn->initial_sequence_number;
-  f["mtu"] = syn->up_mtu;
-  f["up_stream_mtu"] = syn->up_mtu;
-  f["down_stream_mtu"] = syn->down_mtu;
-  f["version"] = syn->version ? model::Fields(codeName(rdpeudp::protocolVersions(), *syn->version))
-                              : model::Fields(nullptr);
-  f["version_value"] = syn->version ? model::Fields(*syn->version) : model::Fields(nullptr);
+  model::setMember(f, "flags", rdp::bitNames(rdpeudp::headerFlags(), syn->flags));
+  model::setMember(f, "flags_value", syn->flags);
+  model::setMember(f, "receive_window", syn->receive_window);
+  model::setMember(f, "initial_sequence_number", syn->initial_sequence_number);
+  model::setMember(f, "mtu", syn->up_mtu);
+  model::setMember(f, "up_stream_mtu", syn->up_mtu);
+  model::setMember(f, "down_stream_mtu", syn->down_mtu);
+  model::setMember(f, "version",
+                   syn->version
+                       ? model::Fields(codeName(rdpeudp::protocolVersions(), *syn->version))
+                       : model::Fields(nullptr));
+  model::setMember(f, "version_value",
+                   syn->version ? model::Fields(*syn->version) : model::Fields(nullptr));
   if (syn->correlation_id) {
-    f["correlation_id"] = toHex(*syn->correlation_id, 16);
+    model::setMember(f, "correlation_id", toHex(*syn->correlation_id, 16));
   }
   ev.summary = std::string(ack ? "RDPEUDP SYN-ACK" : "RDPEUDP SYN") + ", MTU " +
                std::to_string(syn->up_mtu) +
                (syn->version ? ", " + f["version"].get<std::string>() : std::string());
   model::Fields& u = ctx.connection().udp;
-  u[ack ? "syn_ack" : "syn"] = true;
+  model::setMember(u, ack ? "syn_ack" : "syn", true);
   if (syn->version) {
-    u[ack ? "server_version" : "client_version"] = f["version"];
+    model::setMember(u, ack ? "server_version" : "client_version", f["version"]);
   }
-  u["mtu"] = syn->up_mtu;
+  model::setMember(u, "mtu", syn->up_mtu);
   ctx.emit(std::move(ev));
 }
 

@@ -122,9 +122,9 @@ void Session::anomaly(std::string_view id, Direction dir, std::uint64_t stream_o
   ev.kind = "anomaly";
   ev.dir = dir;
   ev.summary = std::string(id) + ": " + sanitizeUtf8(detail);
-  ev.fields["id"] = std::string(id);
-  ev.fields["offset"] = stream_offset;
-  ev.fields["detail"] = sanitizeUtf8(detail);
+  model::setMember(ev.fields, "id", std::string(id));
+  model::setMember(ev.fields, "offset", stream_offset);
+  model::setMember(ev.fields, "detail", sanitizeUtf8(detail));
   stamp(ev);
   push(std::move(ev));
 }
@@ -149,8 +149,8 @@ void Session::deliver(Direction dir, ByteView data) {
 
 void Session::gap(Direction dir, std::uint64_t missing, const char* reason) {
   model::Fields f;
-  f["missing"] = missing;
-  f["reason"] = reason;
+  model::setMember(f, "missing", missing);
+  model::setMember(f, "reason", reason);
   model::Event ev;
   ev.kind = "tcp.gap";
   ev.dir = dir;
@@ -199,7 +199,7 @@ model::Connection Session::finish() {
     ev.kind = "events.suppressed";
     ev.summary = std::to_string(connection_.events_suppressed) +
                  " high-volume events (application data, fast-path) counted but not listed";
-    ev.fields["count"] = connection_.events_suppressed;
+    model::setMember(ev.fields, "count", connection_.events_suppressed);
     ev.frame = current_frame_;
     ev.ts = current_ts_;
     connection_.events.push_back(std::move(ev));

@@ -3,9 +3,12 @@
 // (protocol first: "x224.neg_failure", "tls.alert") and is part of the JSON contract.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +40,34 @@ inline void reserveMembers(Fields& object, std::size_t extra) {
     auto& members = object.get_ref<Fields::object_t&>();
     members.reserve(members.size() + extra);
   }
+}
+
+// object[key] = value, the way dissectors fill fields, without operator[]'s costs: it builds the
+// key twice and a null placeholder, and every growth of the member vector deep-copies all values
+// so far (see below). A key already present keeps its position and takes the new value; null
+// becomes an empty object; anything else that is not an object throws, as operator[] does.
+inline void setMember(Fields& object, std::string_view key, Fields value) {
+  if (object.is_null()) {
+    object = Fields::object();
+  }
+  auto& members = object.get_ref<Fields::object_t&>();
+  for (auto& member : members) {
+    if (member.first == key) {
+      member.second = std::move(value);
+      return;
+    }
+  }
+  if (members.size() == members.capacity()) {
+    // The vector's own growth would deep-copy every value: pair<const key, value> has no move
+    // constructor that cannot throw. Grow by hand instead: keys copied, values moved.
+    Fields::object_t grown;
+    grown.reserve(std::max<std::size_t>(4, 2 * members.size()));
+    for (auto& member : members) {
+      grown.emplace_back(member.first, std::move(member.second));
+    }
+    members.swap(grown);
+  }
+  members.emplace_back(std::string(key), std::move(value));
 }
 
 struct Event {

@@ -32,25 +32,27 @@ void redactObject(model::Fields& obj) {
 
 model::Fields summaryToJson(const Summary& s) {
   model::Fields j = model::Fields::object();
-  j["schema"] = kSummarySchema;
-  j["type"] = "summary";
-  j["files"] = s.files;
+  model::setMember(j, "schema", kSummarySchema);
+  model::setMember(j, "type", "summary");
+  model::setMember(j, "files", s.files);
   if (!s.interface.empty()) {
-    j["interface"] = s.interface;
+    model::setMember(j, "interface", s.interface);
   }
-  j["packets"] = s.packets;
-  j["bytes"] = s.bytes;
-  j["capture_start"] = s.capture_start ? model::Fields(std::stod(formatEpoch(*s.capture_start)))
-                                       : model::Fields(nullptr);
-  j["capture_end"] = s.capture_end ? model::Fields(std::stod(formatEpoch(*s.capture_end)))
-                                   : model::Fields(nullptr);
-  j["drops"] = s.drops ? model::Fields(*s.drops) : model::Fields(nullptr);
-  j["connections"] = s.connections;
-  j["by_outcome"] = s.by_outcome;
-  j["by_failure_stage"] = s.by_failure_stage;
-  j["by_cause"] = s.by_cause;
-  j["anomalies"] = s.anomalies;
-  j["attempts"] = s.attempts;
+  model::setMember(j, "packets", s.packets);
+  model::setMember(j, "bytes", s.bytes);
+  model::setMember(j, "capture_start",
+                   s.capture_start ? model::Fields(std::stod(formatEpoch(*s.capture_start)))
+                                   : model::Fields(nullptr));
+  model::setMember(j, "capture_end",
+                   s.capture_end ? model::Fields(std::stod(formatEpoch(*s.capture_end)))
+                                 : model::Fields(nullptr));
+  model::setMember(j, "drops", s.drops ? model::Fields(*s.drops) : model::Fields(nullptr));
+  model::setMember(j, "connections", s.connections);
+  model::setMember(j, "by_outcome", s.by_outcome);
+  model::setMember(j, "by_failure_stage", s.by_failure_stage);
+  model::setMember(j, "by_cause", s.by_cause);
+  model::setMember(j, "anomalies", s.anomalies);
+  model::setMember(j, "attempts", s.attempts);
   return j;
 }
 

@@ -134,9 +134,11 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
     model::Fields ce = model::Fields::object();
     std::string code = expandTemplate(rule.client->code, facts);
     std::string ext = expandTemplate(rule.client->extended, facts);
-    ce["code"] = code.empty() || code == "?" ? model::Fields(nullptr) : model::Fields(code);
-    ce["extended"] = ext.empty() || ext == "?" ? model::Fields(nullptr) : model::Fields(ext);
-    ce["message"] = expandTemplate(rule.client->message, facts);
+    model::setMember(ce, "code",
+                     code.empty() || code == "?" ? model::Fields(nullptr) : model::Fields(code));
+    model::setMember(ce, "extended",
+                     ext.empty() || ext == "?" ? model::Fields(nullptr) : model::Fields(ext));
+    model::setMember(ce, "message", expandTemplate(rule.client->message, facts));
     d.client_error = std::move(ce);
   }
   std::vector<std::string> names = rule.evidence;
@@ -148,17 +150,18 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
   for (const auto& name : names) {
     const Fact* f = facts.get(name);
     model::Fields e = model::Fields::object();
-    e["fact"] = name;
+    model::setMember(e, "fact", name);
     if (f == nullptr) {
-      e["value"] = nullptr;
-      e["frames"] = model::Fields::array();
-      e["text"] = name + " absent";
+      model::setMember(e, "value", nullptr);
+      model::setMember(e, "frames", model::Fields::array());
+      model::setMember(e, "text", name + " absent");
     } else {
       std::string value = renderValue(name, f->value);
-      e["value"] = value;
-      e["frames"] = f->frames;
-      e["text"] = name + " = " + value +
-                  (f->frames.empty() ? "" : " (frame " + joinFrames(f->frames) + ")");
+      model::setMember(e, "value", value);
+      model::setMember(e, "frames", f->frames);
+      model::setMember(e, "text",
+                       name + " = " + value +
+                           (f->frames.empty() ? "" : " (frame " + joinFrames(f->frames) + ")"));
     }
     d.evidence.push_back(std::move(e));  // moved: copying the object tree cost as much as building it
   }

@@ -372,7 +372,9 @@ void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
     EXPECT_EQ(got.size() + skipped, ref.size()) << scenario << " dir " << di;
     EXPECT_EQ(some_ctx.conn.tls["records"][model::directionName(d)]["count"],
               all_ctx.conn.tls["records"][model::directionName(d)]["count"]);
-    if (skipped > 0) EXPECT_GT(some.resyncs[di], 0u);
+    if (skipped > 0) {
+      EXPECT_GT(some.resyncs[di], 0u);
+    }
     skipped_total += skipped;
   }
   EXPECT_GT(skipped_total, 0u) << scenario << ": nothing was held back and pushed out";
