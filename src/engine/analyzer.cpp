@@ -507,6 +507,7 @@ void Analyzer::finishFlow(Flow* flow, const char* forced_end) {
   }
   ++stats_.connections;
   sink_(std::move(conn));
+  model::releaseTrees(conn);  // what the sink left behind
 }
 
 Analyzer::Expiry Analyzer::expiryOf(const Flow& flow) {

@@ -80,4 +80,15 @@ struct Connection {
   const DirectionCounters& dir(Direction d) const { return counters[static_cast<std::size_t>(d)]; }
 };
 
+// Empties the field trees of a connection about to be destroyed (see releaseTree): the cheaper
+// way to free a finished connection's events.
+inline void releaseTrees(Connection& c) {
+  for (Event& ev : c.events) {
+    releaseTree(ev.fields);
+  }
+  for (Fields* summary : {&c.rdp, &c.tls, &c.credssp, &c.udp}) {
+    releaseTree(*summary);
+  }
+}
+
 }  // namespace rdpscope::model

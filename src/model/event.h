@@ -70,6 +70,31 @@ inline void setMember(Fields& object, std::string_view key, Fields value) {
   members.emplace_back(std::string(key), std::move(value));
 }
 
+// Frees a tree leaves first. basic_json's destructor is safe at any depth because it first moves
+// every member of every container onto a heap-allocated stack; our trees are a few levels deep,
+// so emptying the containers bottom-up skips that stack and those moves. Below kMaxDepth the
+// rest is left to the destructor, which handles any depth.
+inline void releaseTree(Fields& tree, int depth = 0) {
+  constexpr int kMaxDepth = 32;
+  if (tree.is_object()) {
+    auto& members = tree.get_ref<Fields::object_t&>();
+    if (depth < kMaxDepth) {
+      for (auto& member : members) {
+        releaseTree(member.second, depth + 1);
+      }
+    }
+    members.clear();
+  } else if (tree.is_array()) {
+    auto& elements = tree.get_ref<Fields::array_t&>();
+    if (depth < kMaxDepth) {
+      for (auto& element : elements) {
+        releaseTree(element, depth + 1);
+      }
+    }
+    elements.clear();
+  }
+}
+
 struct Event {
   std::uint64_t frame = 0;   // 1-based frame number in the input (engine fills)
   Timestamp ts{};            // capture time of that frame (engine fills)

@@ -1,10 +1,12 @@
-// model::setMember must build exactly what operator[] assignment builds (dissectors switched
-// from one to the other with byte-identical output), while growing the member vector by moving
-// values rather than copying them.
+// The helpers on model::Fields. setMember must build exactly what operator[] assignment builds
+// (dissectors switched from one to the other with byte-identical output), while growing the
+// member vector by moving values rather than copying them. releaseTree must empty any tree,
+// however deep, without recursing without bound.
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "model/connection.h"
 #include "model/event.h"
 
 namespace rdpscope::model {
@@ -49,6 +51,41 @@ TEST(SetMember, GrowthKeepsStringsAndNestedTreesIntact) {
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(f["k" + std::to_string(i)]["payload"], big + std::to_string(i));
   }
+}
+
+TEST(ReleaseTree, EmptiesNestedContainersAndLeavesScalars) {
+  Fields f = {{"a", {{"b", {1, 2, {{"c", "text"}}}}}}, {"d", 5}};
+  releaseTree(f);
+  EXPECT_TRUE(f.is_object());
+  EXPECT_TRUE(f.empty());
+  Fields scalar = "text";
+  releaseTree(scalar);
+  EXPECT_EQ(scalar, "text");
+}
+
+TEST(ReleaseTree, DeepTreeBeyondTheRecursionLimit) {
+  // 100,000 levels: releaseTree stops recursing at its limit and the destructor (iterative)
+  // frees the rest; neither may overflow the stack.
+  Fields root = Fields::array();
+  Fields* cur = &root;
+  for (int i = 0; i < 100000; ++i) {
+    cur->push_back(Fields::array());
+    cur = &(*cur)[0];
+  }
+  releaseTree(root);
+  EXPECT_TRUE(root.empty());
+}
+
+TEST(ReleaseTree, ConnectionTreesAreEmptiedForDestruction) {
+  Connection c;
+  Event ev = Event::make("tls.application_data", std::nullopt, "application data, 5 bytes");
+  setMember(ev.fields, "length", 5);
+  c.events.push_back(std::move(ev));
+  setMember(c.tls, "records", Fields{{"to_server", {{"count", 1}}}});
+  releaseTrees(c);
+  EXPECT_TRUE(c.events.front().fields.empty());
+  EXPECT_TRUE(c.tls.empty());
+  EXPECT_EQ(c.events.front().kind, "tls.application_data");  // only the trees are released
 }
 
 }  // namespace
