@@ -33,7 +33,7 @@ void RdpHandler::initSummary(engine::DissectContext& ctx) {
         "desktop_width", "desktop_height", "color_depth", "channels", "cert_type", "cert_count",
         "cert_permanent", "encryption_level", "encryption_method", "error_info",
         "license_error", "disconnect_reason"}) {
-    if (!s.contains(key)) {
+    if (model::findMember(s, key) == nullptr) {
       model::setMember(s, key, nullptr);
     }
   }

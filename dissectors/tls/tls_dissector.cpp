@@ -349,7 +349,7 @@ class TlsDissector final : public engine::Dissector {
     Fields& t = ctx.connection().tls;
     model::reserveMembers(t, 12);
     for (const char* k : {"version", "cipher", "alert", "alert_from", "server_cert", "ja3", "ja4", "sni"}) {
-      if (!t.contains(k)) model::setMember(t, k, nullptr);
+      if (model::findMember(t, k) == nullptr) model::setMember(t, k, nullptr);
     }
     model::setMember(t, "decrypted", false);
     model::setMember(t, "handshake_complete", false);

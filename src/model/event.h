@@ -70,6 +70,20 @@ inline void setMember(Fields& object, std::string_view key, Fields value) {
   members.emplace_back(std::string(key), std::move(value));
 }
 
+// The member `key` of an object, or nullptr (also when `object` is not an object). Keys are
+// compared as views, sizes first: find() compared every key in full.
+inline const Fields* findMember(const Fields& object, std::string_view key) {
+  if (!object.is_object()) {
+    return nullptr;
+  }
+  for (const auto& member : object.get_ref<const Fields::object_t&>()) {
+    if (member.first == key) {
+      return &member.second;
+    }
+  }
+  return nullptr;
+}
+
 // Frees a tree leaves first. basic_json's destructor is safe at any depth because it first moves
 // every member of every container onto a heap-allocated stack; our trees are a few levels deep,
 // so emptying the containers bottom-up skips that stack and those moves. Below kMaxDepth the

@@ -202,8 +202,8 @@ std::optional<std::string> fieldStr(const Fields& f, const char* key) {
   if (!f.is_object()) {
     return std::nullopt;
   }
-  auto it = f.find(key);
-  if (it == f.end() || it->is_null()) {
+  const Fields* it = model::findMember(f, key);
+  if (it == nullptr || it->is_null()) {
     return std::nullopt;
   }
   if (it->is_string()) {
@@ -222,8 +222,8 @@ std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
   if (!f.is_object()) {
     return std::nullopt;
   }
-  auto it = f.find(key);
-  if (it == f.end()) {
+  const Fields* it = model::findMember(f, key);
+  if (it == nullptr) {
     return std::nullopt;
   }
   if (it->is_number_unsigned()) {
@@ -256,8 +256,8 @@ std::optional<bool> fieldBool(const Fields& f, const char* key) {
   if (!f.is_object()) {
     return std::nullopt;
   }
-  auto it = f.find(key);
-  if (it == f.end() || !it->is_boolean()) {
+  const Fields* it = model::findMember(f, key);
+  if (it == nullptr || !it->is_boolean()) {
     return std::nullopt;
   }
   return it->get<bool>();
@@ -269,8 +269,8 @@ bool fieldPresent(const Fields& f, const char* key) {
   if (!f.is_object()) {
     return false;
   }
-  auto it = f.find(key);
-  if (it == f.end() || it->is_null()) {
+  const Fields* it = model::findMember(f, key);
+  if (it == nullptr || it->is_null()) {
     return false;
   }
   if (it->is_boolean()) {
@@ -290,8 +290,8 @@ std::vector<std::string> fieldStrings(const Fields& f, const char* key) {
   if (!f.is_object()) {
     return out;
   }
-  auto it = f.find(key);
-  if (it == f.end()) {
+  const Fields* it = model::findMember(f, key);
+  if (it == nullptr) {
     return out;
   }
   if (it->is_array()) {
@@ -447,8 +447,8 @@ bool isPdu(const Event& ev, EvKind k) {
     return false;
   }
   if (k == EvKind::TlsAppData && ev.fields.is_object()) {
-    auto it = ev.fields.find("alert_sized");
-    if (it != ev.fields.end() && it->is_boolean() && it->get<bool>()) {
+    const Fields* it = model::findMember(ev.fields, "alert_sized");
+    if (it != nullptr && it->is_boolean() && it->get<bool>()) {
       return false;
     }
   }

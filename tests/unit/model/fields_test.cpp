@@ -53,6 +53,17 @@ TEST(SetMember, GrowthKeepsStringsAndNestedTreesIntact) {
   }
 }
 
+TEST(FindMember, FindsByKeyAndIsNullForMissingKeysAndNonObjects) {
+  Fields f = {{"length", 5}, {"len", 6}, {"alert_sized", true}};
+  ASSERT_NE(findMember(f, "len"), nullptr);
+  EXPECT_EQ(*findMember(f, "len"), 6);
+  EXPECT_EQ(*findMember(f, "length"), 5);
+  EXPECT_EQ(findMember(f, "lengthy"), nullptr);
+  EXPECT_EQ(findMember(f, ""), nullptr);
+  EXPECT_EQ(findMember(Fields::array({1, 2}), "length"), nullptr);
+  EXPECT_EQ(findMember(Fields(), "length"), nullptr);
+}
+
 TEST(ReleaseTree, EmptiesNestedContainersAndLeavesScalars) {
   Fields f = {{"a", {{"b", {1, 2, {{"c", "text"}}}}}}, {"d", 5}};
   releaseTree(f);
