@@ -86,8 +86,8 @@ inline const Fields* findMember(const Fields& object, std::string_view key) {
 
 // Frees a tree leaves first. basic_json's destructor is safe at any depth because it first moves
 // every member of every container onto a heap-allocated stack; our trees are a few levels deep,
-// so emptying the containers bottom-up skips that stack and those moves. Below kMaxDepth the
-// rest is left to the destructor, which handles any depth.
+// so emptying the containers bottom-up skips that stack and those moves. Levels deeper than
+// kMaxDepth are left to the destructor, which handles any depth.
 inline void releaseTree(Fields& tree, int depth = 0) {
   constexpr int kMaxDepth = 32;
   if (tree.is_object()) {
