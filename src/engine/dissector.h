@@ -59,6 +59,14 @@ struct BulkStub {
   bool decrypted = false;
   std::string text;          // dissector-defined short text, e.g. a channel name (no allocation
                              // up to 15 characters)
+
+  // The event: make(), with dir and decrypted from the stub (frame and ts are the caller's).
+  model::Event build() const {
+    model::Event ev = make(*this);
+    ev.dir = dir;
+    ev.decrypted = decrypted;
+    return ev;
+  }
 };
 
 // What a dissector can do to the connection it is analysing. Implemented by engine::Session.
@@ -76,10 +84,7 @@ class DissectContext {
   // the stub). The way dissectors emit high-volume events: no strings or JSON are built for the
   // counted ones. Wrapping contexts must forward it (the default is correct but eager).
   virtual void emitBulkStub(const BulkStub& stub) {
-    model::Event ev = stub.make(stub);
-    ev.dir = stub.dir;
-    ev.decrypted = stub.decrypted;
-    emitBulk(std::move(ev));
+    emitBulk(stub.build());
   }
   // A malformed or suspicious PDU: becomes an "anomaly" event with a stable dotted id
   // ("x224.neg_rsp.bad_length"), the stream offset and a one-line detail.

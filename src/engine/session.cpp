@@ -180,9 +180,7 @@ model::Connection Session::finish() {
   std::sort(kept.begin(), kept.end(), [](const TailEntry* a, const TailEntry* b) { return a->seq < b->seq; });
   for (TailEntry* e : kept) {
     if (e->is_stub) {
-      model::Event ev = e->stub.make(e->stub);
-      ev.dir = e->stub.dir;
-      ev.decrypted = e->stub.decrypted;
+      model::Event ev = e->stub.build();
       ev.frame = e->event.frame;
       ev.ts = e->event.ts;
       connection_.events.push_back(std::move(ev));

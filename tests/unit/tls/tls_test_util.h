@@ -123,9 +123,7 @@ class RecordingContext final : public engine::DissectContext {
   }
   void buildHeldStubs() {
     for (auto& [index, stub] : held_stubs) {
-      model::Event ev = stub.make(stub);
-      ev.dir = stub.dir;
-      ev.decrypted = stub.decrypted;
+      model::Event ev = stub.build();
       ev.frame = conn.events[index].frame;
       ev.ts = conn.events[index].ts;
       conn.events[index] = std::move(ev);
