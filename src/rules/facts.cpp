@@ -199,9 +199,6 @@ const std::vector<FactDef>& catalogue() {
 }
 
 std::optional<std::string> fieldStr(const Fields& f, const char* key) {
-  if (!f.is_object()) {
-    return std::nullopt;
-  }
   const Fields* it = model::findMember(f, key);
   if (it == nullptr || it->is_null()) {
     return std::nullopt;
@@ -219,9 +216,6 @@ std::optional<std::string> fieldStr(const Fields& f, const char* key) {
 }
 
 std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
-  if (!f.is_object()) {
-    return std::nullopt;
-  }
   const Fields* it = model::findMember(f, key);
   if (it == nullptr) {
     return std::nullopt;
@@ -253,9 +247,6 @@ std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
 }
 
 std::optional<bool> fieldBool(const Fields& f, const char* key) {
-  if (!f.is_object()) {
-    return std::nullopt;
-  }
   const Fields* it = model::findMember(f, key);
   if (it == nullptr || !it->is_boolean()) {
     return std::nullopt;
@@ -266,9 +257,6 @@ std::optional<bool> fieldBool(const Fields& f, const char* key) {
 // True when the key holds something: true, a non-zero number or a non-empty string/array
 // (CredSSP fields such as pub_key_auth carry a length, or null when absent).
 bool fieldPresent(const Fields& f, const char* key) {
-  if (!f.is_object()) {
-    return false;
-  }
   const Fields* it = model::findMember(f, key);
   if (it == nullptr || it->is_null()) {
     return false;
@@ -287,9 +275,6 @@ bool fieldPresent(const Fields& f, const char* key) {
 
 std::vector<std::string> fieldStrings(const Fields& f, const char* key) {
   std::vector<std::string> out;
-  if (!f.is_object()) {
-    return out;
-  }
   const Fields* it = model::findMember(f, key);
   if (it == nullptr) {
     return out;
