@@ -469,9 +469,7 @@ int runAnalysis(CliOptions& o) {
     if (wanted(c, o)) {
       if (hold_text) {
         output::writeJsonLineTail(*out, c.id, c.attempt, held.take(std::move(tail), taken));
-        if (taken.capacity() > (std::size_t{1} << 22)) {
-          std::string().swap(taken);  // one huge connection must not pin its buffer
-        }
+        output::releaseLargeBuffer(taken);
       } else {
         output::writeJsonLine(*out, c, o.redact);
       }
@@ -490,9 +488,7 @@ int runAnalysis(CliOptions& o) {
           tail_buffer.clear();
         }
         emitter.push(skeleton(std::move(c)), held.hold(std::string_view(tail_buffer)));
-        if (tail_buffer.capacity() > (std::size_t{1} << 22)) {
-          std::string().swap(tail_buffer);  // one huge connection must not pin its buffer
-        }
+        output::releaseLargeBuffer(tail_buffer);
       } else {
         emitter.push(std::move(c));
       }

@@ -506,6 +506,12 @@ void writeConnection(std::string& buf, const model::Connection& c, bool redact) 
 
 }  // namespace
 
+void releaseLargeBuffer(std::string& buf) {
+  if (buf.capacity() > (std::size_t{1} << 22)) {
+    std::string().swap(buf);
+  }
+}
+
 void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact) {
   out.clear();
   writeBody(out, conn, redact);
@@ -517,10 +523,7 @@ std::string connectionJsonTail(const model::Connection& conn, bool redact) {
   thread_local std::string buf;
   writeConnectionJsonTail(buf, conn, redact);
   std::string tail(buf);
-  if (buf.capacity() > (1U << 22)) {
-    buf.clear();
-    buf.shrink_to_fit();
-  }
+  releaseLargeBuffer(buf);
   return tail;
 }
 
@@ -540,10 +543,7 @@ void writeJsonLine(std::ostream& out, const model::Connection& conn, bool redact
   writeConnection(buf, conn, redact);
   buf.push_back('\n');
   out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-  if (buf.capacity() > (1U << 22)) {
-    buf.clear();
-    buf.shrink_to_fit();
-  }
+  releaseLargeBuffer(buf);
 }
 
 void writeJsonSummary(std::ostream& out, const Summary& summary) {

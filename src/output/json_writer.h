@@ -26,6 +26,9 @@ std::string connectionJsonTail(const model::Connection& conn, bool redact);
 // The same text written into `out` (cleared first): a caller that reuses one buffer and copies
 // the text only where it must (most of it goes to a temporary file) saves a copy per connection.
 void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact);
+// For the buffers above, kept from one connection to the next: freed once one huge connection
+// has grown them past 4 MiB, so it does not pin that memory for the rest of the run.
+void releaseLargeBuffer(std::string& buf);
 void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
                        std::string_view tail);
 void writeJsonSummary(std::ostream& out, const Summary& summary);
