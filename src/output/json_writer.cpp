@@ -320,6 +320,21 @@ void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
   w.strOrNull(attempt);
 }
 
+// `,"dir":"<direction>","kind":` of an event line, for each direction: one append.
+std::string_view dirKind(model::Direction dir) {
+  static const std::array<std::string, 2> kTexts = [] {
+    std::array<std::string, 2> t;
+    for (const auto d : {model::Direction::ToServer, model::Direction::ToClient}) {
+      std::string& text = t[d == model::Direction::ToServer ? 0 : 1];
+      text.append(",\"dir\":\"");
+      text.append(model::directionName(d));
+      text.append("\",\"kind\":");
+    }
+    return t;
+  }();
+  return kTexts[dir == model::Direction::ToServer ? 0 : 1];
+}
+
 // The constant middle of an event line, from the comma before "stage" to the colon after
 // "summary", for each stage (or none) and decrypted flag: one append instead of six.
 std::string_view stageDecryptedSummary(const std::optional<model::Stage>& stage, bool decrypted) {
@@ -478,8 +493,7 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     w.num(ev.frame);
     w.raw(",\"t\":");
     w.dbl(epochSeconds(Timestamp{ev.ts.ns - c.start.ns}));
-    w.raw(ev.dir == Direction::ToServer ? R"(,"dir":"to_server","kind":)"
-                                        : R"(,"dir":"to_client","kind":)");
+    w.raw(dirKind(ev.dir));
     w.str(ev.kind);
     w.raw(stageDecryptedSummary(ev.stage, ev.decrypted));
     if (redact) {
