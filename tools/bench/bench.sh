@@ -4,7 +4,8 @@
 #   tools/bench/bench.sh CORPUS [--keylog FILE] [--runs N] [--threads N] [--no-tshark] [--markdown]
 #
 # For each tool: wall time, packets/s, MB/s and peak RSS (GNU time -v), best wall time of N runs
-# (default 1) with the file in the page cache first. Then the ratios the performance targets use:
+# (default 1; the runs go round by round, every tool once per round) with the file in the page
+# cache first. Then the ratios the performance targets use:
 #   rdpscope/floor = floor wall time / rdpscope wall time (throughput share of the read floor)
 #   tshark/rdpscope = tshark wall time / rdpscope wall time (how many times faster than tshark)
 # --threads N adds rows for `rdpscope --threads N` (parallel analysis; with --keylog too) and
@@ -12,7 +13,7 @@
 # build/rdpscope.
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-1}"; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-1}"; }
 
 corpus=""
 keylog=""
@@ -60,22 +61,20 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# measure NAME CMD... : best-of-N wall seconds and the peak RSS of that run -> $tmp/NAME
+# measure NAME CMD... : one run; keeps the best wall seconds of NAME so far and that run's peak
+# RSS and CPU seconds in $tmp/NAME.
 measure() {
   local name="$1"; shift
-  local best="" rss="" cpu="" i
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -v -o "$tmp/time" "$@" > /dev/null 2> "$tmp/$name.stderr" || {
-      echo "bench.sh: '$*' failed:" >&2; tail -5 "$tmp/$name.stderr" >&2; exit 3; }
-    local wall kb c
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$tmp/time")
-    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time")
-    c=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$tmp/time")
-    if [[ -z "$best" ]] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a<b)}'; then
-      best="$wall"; rss="$kb"; cpu="$c"
-    fi
-  done
-  echo "$best $rss $cpu" > "$tmp/$name"
+  local best="" wall kb c
+  [[ -s "$tmp/$name" ]] && read -r best _ _ < "$tmp/$name"
+  /usr/bin/time -v -o "$tmp/time" "$@" > /dev/null 2> "$tmp/$name.stderr" || {
+    echo "bench.sh: '$*' failed:" >&2; tail -5 "$tmp/$name.stderr" >&2; exit 3; }
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$tmp/time")
+  kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time")
+  c=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$tmp/time")
+  if [[ -z "$best" ]] || awk -v a="$wall" -v b="$best" 'BEGIN{exit !(a<b)}'; then
+    echo "$wall $kb $c" > "$tmp/$name"
+  fi
 }
 
 declare -a names=() cmds=()
@@ -89,21 +88,25 @@ if [[ -n "$threads" ]]; then
   [[ -n "$keylog" ]] && add "rdpscope_keylog_t$threads" "$bin analyze $corpus --format json --no-progress --keylog $keylog --threads $threads"
 fi
 
-measure floor tcpdump -r "$corpus" -w /dev/null
-if [[ $tshark -eq 1 ]]; then
-  measure tshark tshark -r "$corpus" -T fields -e frame.number -e rdp.neg_type -e tls.handshake.type
-fi
-measure rdpscope "$bin" analyze "$corpus" --format json --no-progress
-if [[ -n "$keylog" ]]; then
-  measure rdpscope_keylog "$bin" analyze "$corpus" --format json --no-progress --keylog "$keylog"
-fi
-if [[ -n "$threads" ]]; then
-  measure "rdpscope_t$threads" "$bin" analyze "$corpus" --format json --no-progress --threads "$threads"
-  if [[ -n "$keylog" ]]; then
-    measure "rdpscope_keylog_t$threads" "$bin" analyze "$corpus" --format json --no-progress \
-      --keylog "$keylog" --threads "$threads"
+# Round after round, every tool once per round: this VM's speed drifts by tens of percent over
+# minutes, and a ratio of two best times is fair only if both tools had the same chances.
+for ((round = 0; round < runs; round++)); do
+  measure floor tcpdump -r "$corpus" -w /dev/null
+  if [[ $tshark -eq 1 ]]; then
+    measure tshark tshark -r "$corpus" -T fields -e frame.number -e rdp.neg_type -e tls.handshake.type
   fi
-fi
+  measure rdpscope "$bin" analyze "$corpus" --format json --no-progress
+  if [[ -n "$keylog" ]]; then
+    measure rdpscope_keylog "$bin" analyze "$corpus" --format json --no-progress --keylog "$keylog"
+  fi
+  if [[ -n "$threads" ]]; then
+    measure "rdpscope_t$threads" "$bin" analyze "$corpus" --format json --no-progress --threads "$threads"
+    if [[ -n "$keylog" ]]; then
+      measure "rdpscope_keylog_t$threads" "$bin" analyze "$corpus" --format json --no-progress \
+        --keylog "$keylog" --threads "$threads"
+    fi
+  fi
+done
 
 echo "corpus: $corpus ($bytes bytes, $packets packets), best of $runs run(s), $(nproc) CPUs"
 if [[ $markdown -eq 1 ]]; then
@@ -126,8 +129,8 @@ read -r rw _ rc < "$tmp/rdpscope"
 echo
 awk -v f="$fw" -v r="$rw" -v fc="$fc" -v rc="$rc" 'BEGIN { printf("rdpscope/floor throughput: %.1f%% by wall time, %.1f%% by CPU time   (target >= 50%%)\n", 100 * f / (r > 0 ? r : 0.001), 100 * fc / (rc > 0 ? rc : 0.001)) }'
 if [[ -n "$keylog" ]]; then
-  read -r kw _ _ < "$tmp/rdpscope_keylog"
-  awk -v f="$fw" -v r="$kw" 'BEGIN { printf("rdpscope --keylog/floor throughput: %.1f%%   (target >= 30%%)\n", 100 * f / (r > 0 ? r : 0.001)) }'
+  read -r kw _ kc < "$tmp/rdpscope_keylog"
+  awk -v f="$fw" -v r="$kw" -v fc="$fc" -v kc="$kc" 'BEGIN { printf("rdpscope --keylog/floor throughput: %.1f%% by wall time, %.1f%% by CPU time   (target >= 30%%)\n", 100 * f / (r > 0 ? r : 0.001), 100 * fc / (kc > 0 ? kc : 0.001)) }'
 fi
 if [[ $tshark -eq 1 ]]; then
   read -r tw _ _ < "$tmp/tshark"
