@@ -44,5 +44,40 @@ TEST(JsonWriter, EveryByteAtEveryPositionIsWrittenAsNlohmannWritesIt) {
   EXPECT_EQ(checked, 13 * 300);
 }
 
+// "t" of an event `ns` nanoseconds after a connection starting at `start_ns`.
+std::string eventTime(std::int64_t start_ns, std::int64_t ns) {
+  model::Connection conn;
+  conn.start = Timestamp{start_ns};
+  model::Event ev = model::Event::make("test.event", std::nullopt, "summary");
+  ev.ts = Timestamp{start_ns + ns};
+  conn.events.push_back(std::move(ev));
+  std::ostringstream out;
+  writeJsonLine(out, conn, false);
+  const std::string line = out.str();
+  const auto at = line.find("\"t\":");
+  const auto end = line.find(',', at);
+  return line.substr(at + 4, end - at - 4);
+}
+
+// Times are written from their integer microseconds as the shortest decimal; each must read back
+// as exactly the double the earlier formatter wrote (dump() of mag / 1e6), and equal its text
+// wherever that one was already shortest.
+TEST(JsonWriter, TimesAreTheShortestDecimalOfTheSameDouble) {
+  EXPECT_EQ(eventTime(0, 649'000), "0.000649");  // dump(): 0.0006489999999999999
+  EXPECT_EQ(eventTime(0, 127'732'526'000), "127.732526");  // dump(): 127.73252599999999
+  EXPECT_EQ(eventTime(0, 2'000'000'000), "2.0");
+  EXPECT_EQ(eventTime(0, 100'000), "0.0001");
+  EXPECT_EQ(eventTime(0, 1'500), "1e-06");   // below 10^-4 s: dump()'s exponent form
+  EXPECT_EQ(eventTime(0, 0), "0.0");
+  EXPECT_EQ(eventTime(5'000'000'000, -2'000'000'000), "-2.0");
+  for (std::int64_t us = 95; us < 400'000; us += 7) {
+    const std::string text = eventTime(1'700'000'000'000'000'000, us * 1000);
+    const double want = static_cast<double>(us) / 1e6;
+    EXPECT_EQ(std::stod(text), want) << text;
+    const std::string dumped = model::Fields(want).dump();
+    EXPECT_LE(text.size(), dumped.size()) << text << " vs " << dumped;
+  }
+}
+
 }  // namespace
 }  // namespace rdpscope::output
