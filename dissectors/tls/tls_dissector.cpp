@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <openssl/crypto.h>
@@ -99,19 +101,31 @@ constexpr std::uint32_t kStubAlertSized = 1u;
 constexpr std::uint32_t kStubBulkNotDecrypted = 2u;
 
 Event makeAppDataEvent(const engine::BulkStub& stub) {
+  // Built for every kept record (about half of all events without keys): the summary is
+  // composed in one reserved string, not through temporaries of operator+.
+  constexpr std::string_view kPrefix = "application data, ";
+  constexpr std::string_view kUnit = " bytes";
+  constexpr std::string_view kBulkNote = " (bulk session data: counted, not decrypted)";
   Event ev;
   ev.kind = "tls.application_data";
+  const bool alert_sized = (stub.flags & kStubAlertSized) != 0;
   const bool bulk = (stub.flags & kStubBulkNotDecrypted) != 0;
-  ev.summary = "application data, " + std::to_string(stub.value) + " bytes" +
-               (bulk ? " (bulk session data: counted, not decrypted)" : "");
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), stub.value).ptr;
+  const std::string_view length(digits.data(), static_cast<std::size_t>(end - digits.data()));
+  ev.summary.reserve(kPrefix.size() + length.size() + kUnit.size() + (bulk ? kBulkNote.size() : 0));
+  ev.summary.append(kPrefix).append(length).append(kUnit);
+  if (bulk) ev.summary.append(kBulkNote);
+  model::reserveMembers(ev.fields, 1 + (alert_sized ? 1 : 0) + (bulk ? 1 : 0));
   model::setMember(ev.fields, "length", stub.value);
-  if ((stub.flags & kStubAlertSized) != 0) model::setMember(ev.fields, "alert_sized", true);
+  if (alert_sized) model::setMember(ev.fields, "alert_sized", true);
   if (bulk) model::setMember(ev.fields, "bulk_not_decrypted", true);
   return ev;
 }
 
 Fields namesOf(CodeTable table, const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
   Fields arr = Fields::array();
+  arr.get_ref<Fields::array_t&>().reserve(std::min(values.size(), cap));
   for (std::size_t i = 0; i < values.size() && i < cap; ++i) arr.push_back(codeName(table, values[i]));
   return arr;
 }
