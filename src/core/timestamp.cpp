@@ -6,12 +6,12 @@
 namespace rdpscope {
 
 std::string formatEpoch(Timestamp ts) {
+  // The sign is that of the whole value: -0.5 s is "-0.500000" (whole seconds 0 have no sign).
   const std::int64_t usec_total = ts.ns / 1000;
-  const std::int64_t sec = usec_total / 1'000'000;
-  const std::int64_t usec = usec_total % 1'000'000;
+  const auto mag = static_cast<unsigned long long>(usec_total < 0 ? -usec_total : usec_total);
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(sec),
-                static_cast<long long>(usec < 0 ? -usec : usec));
+  std::snprintf(buf, sizeof buf, "%s%llu.%06llu", usec_total < 0 ? "-" : "", mag / 1'000'000ULL,
+                mag % 1'000'000ULL);
   return buf;
 }
 

@@ -59,21 +59,18 @@ model::Fields summaryToJson(const Summary& s) {
 namespace {
 
 // The same double as std::stod(formatEpoch(ts)) (seconds with 6 decimals), without the text
-// round trip, which was a quarter of the writer's time (every event has a "t"). formatEpoch writes
-// sec.usec with the sign of the whole seconds only; the decimal it writes is mag / 10^6 for an
-// integer mag. While mag < 2^53 both mag and 10^6 are exact doubles and IEEE division rounds
-// correctly, as strtod does, so the result is the same double bit for bit.
+// round trip, which was a quarter of the writer's time (every event has a "t"). The decimal
+// formatEpoch writes is ±mag / 10^6 for an integer mag. While mag < 2^53 both mag and 10^6 are
+// exact doubles and IEEE division rounds correctly, as strtod does, so the result is the same
+// double bit for bit.
 double epochSeconds(Timestamp ts) {
   const std::int64_t usec_total = ts.ns / 1000;
-  const std::int64_t sec = usec_total / 1'000'000;
-  const std::int64_t usec = usec_total % 1'000'000;
-  const auto mag = static_cast<std::uint64_t>(std::llabs(sec)) * 1'000'000U +
-                   static_cast<std::uint64_t>(std::llabs(usec));
+  const auto mag = static_cast<std::uint64_t>(std::llabs(usec_total));
   if (mag >= (std::uint64_t{1} << 53)) {
     return std::stod(formatEpoch(ts));  // beyond year 2255: keep the exact old path
   }
   const double v = static_cast<double>(mag) / 1e6;
-  return sec < 0 ? -v : v;
+  return usec_total < 0 ? -v : v;
 }
 
 // What dump() writes for a double: "null" when not finite, else nlohmann's own shortest-form
@@ -95,19 +92,16 @@ void appendDouble(std::string& out, double v) {
 // neighbours, so no other decimal of at most six places reads back as it. Written directly from
 // the integer, without the double formatter (every event has a "t"). dump()'s formatter (Grisu2)
 // gives the same text except in about 0.1 % of values, where it is not the shortest
-// (0.0006489999999999999 for 0.000649); both read back as the same double.
+// (0.0006489999999999999 for 0.000649); both read back as the same double. Negative times
+// (timestamps going backwards in the capture) keep their sign, under one second too.
 void appendSeconds(std::string& out, Timestamp ts) {
   const std::int64_t usec_total = ts.ns / 1000;
-  const std::int64_t sec = usec_total / 1'000'000;
-  const std::int64_t usec = usec_total % 1'000'000;
-  constexpr std::uint64_t kMaxWhole = std::uint64_t{1} << 32;
-  const auto whole_mag = static_cast<std::uint64_t>(std::llabs(sec));
-  const auto mag = whole_mag * 1'000'000U + static_cast<std::uint64_t>(std::llabs(usec));
-  if (mag < 100 || whole_mag >= kMaxWhole) {
+  constexpr std::uint64_t kMaxMag = (std::uint64_t{1} << 32) * 1'000'000U;
+  const auto mag = static_cast<std::uint64_t>(std::llabs(usec_total));
+  if (mag < 100 || mag >= kMaxMag) {
     appendDouble(out, epochSeconds(ts));
     return;
   }
-  // As epochSeconds: the sign is that of the whole seconds (formatEpoch's text).
   std::array<char, 32> tmp{};
   char* p = tmp.data() + tmp.size();
   std::uint64_t frac = mag % 1'000'000U;
@@ -126,7 +120,7 @@ void appendSeconds(std::string& out, Timestamp ts) {
     *--p = static_cast<char>('0' + whole % 10);
     whole /= 10;
   } while (whole != 0);
-  if (sec < 0) {
+  if (usec_total < 0) {
     *--p = '-';
   }
   out.append(p, static_cast<std::size_t>(tmp.data() + tmp.size() - p));

@@ -70,6 +70,10 @@ TEST(JsonWriter, TimesAreTheShortestDecimalOfTheSameDouble) {
   EXPECT_EQ(eventTime(0, 1'500), "1e-06");   // below 10^-4 s: dump()'s exponent form
   EXPECT_EQ(eventTime(0, 0), "0.0");
   EXPECT_EQ(eventTime(5'000'000'000, -2'000'000'000), "-2.0");
+  // An event before the connection's first packet (timestamps going backwards in the capture):
+  // the sign is kept under one second too (the text output says -0.500000s).
+  EXPECT_EQ(eventTime(5'000'000'000, -500'000'000), "-0.5");
+  EXPECT_EQ(eventTime(5'000'000'000, -50'000), "-5e-05");
   for (std::int64_t us = 95; us < 400'000; us += 7) {
     const std::string text = eventTime(1'700'000'000'000'000'000, us * 1000);
     const double want = static_cast<double>(us) / 1e6;
