@@ -60,8 +60,8 @@ std::string eventTime(std::int64_t start_ns, std::int64_t ns) {
 }
 
 // Times are written from their integer microseconds as the shortest decimal; each must read back
-// as exactly the double the earlier formatter wrote (dump() of mag / 1e6), and equal its text
-// wherever that one was already shortest.
+// as exactly the double the earlier formatter wrote (dump() of mag / 1e6), and never be longer
+// than dump()'s text for it.
 TEST(JsonWriter, TimesAreTheShortestDecimalOfTheSameDouble) {
   EXPECT_EQ(eventTime(0, 649'000), "0.000649");  // dump(): 0.0006489999999999999
   EXPECT_EQ(eventTime(0, 127'732'526'000), "127.732526");  // dump(): 127.73252599999999
