@@ -28,36 +28,6 @@ void redactObject(model::Fields& obj) {
   }
 }
 
-}  // namespace
-
-model::Fields summaryToJson(const Summary& s) {
-  model::Fields j = model::Fields::object();
-  model::setMember(j, "schema", kSummarySchema);
-  model::setMember(j, "type", "summary");
-  model::setMember(j, "files", s.files);
-  if (!s.interface.empty()) {
-    model::setMember(j, "interface", s.interface);
-  }
-  model::setMember(j, "packets", s.packets);
-  model::setMember(j, "bytes", s.bytes);
-  model::setMember(j, "capture_start",
-                   s.capture_start ? model::Fields(std::stod(formatEpoch(*s.capture_start)))
-                                   : model::Fields(nullptr));
-  model::setMember(j, "capture_end",
-                   s.capture_end ? model::Fields(std::stod(formatEpoch(*s.capture_end)))
-                                 : model::Fields(nullptr));
-  model::setMember(j, "drops", s.drops ? model::Fields(*s.drops) : model::Fields(nullptr));
-  model::setMember(j, "connections", s.connections);
-  model::setMember(j, "by_outcome", s.by_outcome);
-  model::setMember(j, "by_failure_stage", s.by_failure_stage);
-  model::setMember(j, "by_cause", s.by_cause);
-  model::setMember(j, "anomalies", s.anomalies);
-  model::setMember(j, "attempts", s.attempts);
-  return j;
-}
-
-namespace {
-
 // The same double as std::stod(formatEpoch(ts)) (seconds with 6 decimals), without the text
 // round trip, which was a quarter of the writer's time (every event has a "t"). The decimal
 // formatEpoch writes is ±mag / 10^6 for an integer mag. While mag < 2^53 both mag and 10^6 are
@@ -72,6 +42,36 @@ double epochSeconds(Timestamp ts) {
   const double v = static_cast<double>(mag) / 1e6;
   return usec_total < 0 ? -v : v;
 }
+
+}  // namespace
+
+model::Fields summaryToJson(const Summary& s) {
+  model::Fields j = model::Fields::object();
+  model::setMember(j, "schema", kSummarySchema);
+  model::setMember(j, "type", "summary");
+  model::setMember(j, "files", s.files);
+  if (!s.interface.empty()) {
+    model::setMember(j, "interface", s.interface);
+  }
+  model::setMember(j, "packets", s.packets);
+  model::setMember(j, "bytes", s.bytes);
+  model::setMember(j, "capture_start",
+                   s.capture_start ? model::Fields(epochSeconds(*s.capture_start))
+                                   : model::Fields(nullptr));
+  model::setMember(j, "capture_end",
+                   s.capture_end ? model::Fields(epochSeconds(*s.capture_end))
+                                 : model::Fields(nullptr));
+  model::setMember(j, "drops", s.drops ? model::Fields(*s.drops) : model::Fields(nullptr));
+  model::setMember(j, "connections", s.connections);
+  model::setMember(j, "by_outcome", s.by_outcome);
+  model::setMember(j, "by_failure_stage", s.by_failure_stage);
+  model::setMember(j, "by_cause", s.by_cause);
+  model::setMember(j, "anomalies", s.anomalies);
+  model::setMember(j, "attempts", s.attempts);
+  return j;
+}
+
+namespace {
 
 // What dump() writes for a double: "null" when not finite, else nlohmann's own shortest-form
 // formatter (the function its serializer calls), without building a temporary basic_json.
