@@ -6,9 +6,10 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 build_pkgs=(build-essential cmake pkg-config libpcap-dev libssl-dev libboost-program-options-dev
-            libspdlog-dev libfmt-dev nlohmann-json3-dev libexpected-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(tshark tcpdump tcpreplay iproute2 clang libclang-rt-14-dev python3 time valgrind chromium
-           procps python3-cryptography)
+            libspdlog-dev libfmt-dev nlohmann-json3-dev libexpected-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
+            python3 python3-cryptography)  # the profile-guided build's training (tools/pgo-train.sh)
+test_pkgs=(tshark tcpdump tcpreplay iproute2 clang libclang-rt-14-dev time valgrind chromium
+           procps)
 
 pkgs=("${build_pkgs[@]}")
 (( want_test )) && pkgs+=("${test_pkgs[@]}")

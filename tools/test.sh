@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs dependencies, then runs the whole rdpscope test suite (what CI runs):
-#   1. normal build + ctest: unit tests, golden end-to-end tests over captures/, agreement with
-#      tshark and Zeek's baselines (../shared, skipped when absent), HTML report in Chromium,
-#      annotated pcapng round trip, live capture in a network namespace, hostile captures,
-#      secret hygiene, output safety, benchmark smoke test;
+#   1. the profile-guided build users get (tools/build.sh) + ctest: unit tests, golden end-to-end
+#      tests over captures/, agreement with tshark and Zeek's baselines (../shared, skipped when
+#      absent), HTML report in Chromium, annotated pcapng round trip, live capture in a network
+#      namespace, hostile captures, secret hygiene, output safety, benchmark smoke test;
 #   2. ASan+UBSan build: the unit and golden tests again under the sanitizers;
 #   3. Valgrind memcheck on a few captures;
 #   4. libFuzzer: every fuzz target for a bounded time (tools/fuzz.sh).
@@ -16,8 +16,9 @@ jobs=2
 stages=0
 
 echo "== 1/4 build and test"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRDPSCOPE_BENCH=ON >/dev/null  # BENCH: the micro-benchmarks must keep compiling
-cmake --build build -j"$jobs"
+# The profile-guided build users get from tools/run.sh (tools/build.sh), with the tests.
+# BENCH: the micro-benchmarks must keep compiling.
+bash tools/build.sh build all -DCMAKE_BUILD_TYPE=Release -DRDPSCOPE_BENCH=ON
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 900)
 stages=$((stages + 1))
 

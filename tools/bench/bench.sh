@@ -9,8 +9,8 @@
 #   rdpscope/floor = floor wall time / rdpscope wall time (throughput share of the read floor)
 #   tshark/rdpscope = tshark wall time / rdpscope wall time (how many times faster than tshark)
 # --threads N adds rows for `rdpscope --threads N` (parallel analysis; with --keylog too) and
-# the speed-up over one thread. The binary is $RDPSCOPE_BIN, else build-perf/rdpscope, else
-# build/rdpscope.
+# the speed-up over one thread. The binary is $RDPSCOPE_BIN, else build/rdpscope (the profile-
+# guided build of tools/run.sh and tools/build.sh), else build-perf/rdpscope.
 set -euo pipefail
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-1}"; }
@@ -40,7 +40,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="${RDPSCOPE_BIN:-}"
 if [[ -z "$bin" ]]; then
-  for c in "$root/build-perf/rdpscope" "$root/build/rdpscope"; do
+  for c in "$root/build/rdpscope" "$root/build-perf/rdpscope"; do
     [[ -x "$c" ]] && { bin="$c"; break; }
   done
 fi
