@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds rdpscope with profile-guided optimization, the way tools/run.sh and tools/test.sh (CI)
-# build it (docs/performance.md, "Profile-guided build"):
+# build it (docs/performance.md, ninth round):
 #   1. BUILD_DIR/pgo/generate: an instrumented rdpscope (RDPSCOPE_PGO=GENERATE);
 #   2. tools/pgo-train.sh runs it over the lab captures and a small generated corpus, writing
 #      counters to BUILD_DIR/pgo/profile (again only when the instrumented binary changed);
-#   3. BUILD_DIR: TARGET compiled with those counters (RDPSCOPE_PGO=USE).
+#   3. BUILD_DIR: TARGET compiled with those counters and -flto (RDPSCOPE_PGO=USE).
 # The first build compiles the sources twice (a few minutes more); later builds are incremental.
 #   tools/build.sh BUILD_DIR TARGET [cmake -D options...]
-# RDPSCOPE_PGO=0 builds without the profile (one compile, 12-15 % more instructions per capture).
+# RDPSCOPE_PGO=0 builds without the profile: one compile, and about a fifth more instructions per
+# run on the benchmark corpus (1,235 M against 1,015 M without keys).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $# -lt 2 ]]; then

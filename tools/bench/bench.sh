@@ -77,35 +77,43 @@ measure() {
   fi
 }
 
+# The tools, listed once: each_tool CALLBACK calls `CALLBACK NAME COMMAND...` for every tool.
+each_tool() {
+  local callback="$1"
+  "$callback" floor tcpdump -r "$corpus" -w /dev/null
+  if [[ $tshark -eq 1 ]]; then
+    "$callback" tshark tshark -r "$corpus" -T fields -e frame.number -e rdp.neg_type \
+      -e tls.handshake.type
+  fi
+  "$callback" rdpscope "$bin" analyze "$corpus" --format json --no-progress
+  if [[ -n "$keylog" ]]; then
+    "$callback" rdpscope_keylog "$bin" analyze "$corpus" --format json --no-progress \
+      --keylog "$keylog"
+  fi
+  if [[ -n "$threads" ]]; then
+    "$callback" "rdpscope_t$threads" "$bin" analyze "$corpus" --format json --no-progress \
+      --threads "$threads"
+    if [[ -n "$keylog" ]]; then
+      "$callback" "rdpscope_keylog_t$threads" "$bin" analyze "$corpus" --format json --no-progress \
+        --keylog "$keylog" --threads "$threads"
+    fi
+  fi
+}
+
+# Names and command lines for the report.
 declare -a names=() cmds=()
-add() { names+=("$1"); cmds+=("$2"); }
-add floor "tcpdump -r $corpus -w /dev/null"
-[[ $tshark -eq 1 ]] && add tshark "tshark -r $corpus -T fields -e frame.number -e rdp.neg_type -e tls.handshake.type"
-add rdpscope "$bin analyze $corpus --format json --no-progress"
-[[ -n "$keylog" ]] && add rdpscope_keylog "$bin analyze $corpus --format json --no-progress --keylog $keylog"
-if [[ -n "$threads" ]]; then
-  add "rdpscope_t$threads" "$bin analyze $corpus --format json --no-progress --threads $threads"
-  [[ -n "$keylog" ]] && add "rdpscope_keylog_t$threads" "$bin analyze $corpus --format json --no-progress --keylog $keylog --threads $threads"
-fi
+add() {
+  local name="$1"
+  shift
+  names+=("$name")
+  cmds+=("$*")
+}
+each_tool add
 
 # Round after round, every tool once per round: this VM's speed drifts by tens of percent over
 # minutes, and a ratio of two best times is fair only if both tools had the same chances.
 for ((round = 0; round < runs; round++)); do
-  measure floor tcpdump -r "$corpus" -w /dev/null
-  if [[ $tshark -eq 1 ]]; then
-    measure tshark tshark -r "$corpus" -T fields -e frame.number -e rdp.neg_type -e tls.handshake.type
-  fi
-  measure rdpscope "$bin" analyze "$corpus" --format json --no-progress
-  if [[ -n "$keylog" ]]; then
-    measure rdpscope_keylog "$bin" analyze "$corpus" --format json --no-progress --keylog "$keylog"
-  fi
-  if [[ -n "$threads" ]]; then
-    measure "rdpscope_t$threads" "$bin" analyze "$corpus" --format json --no-progress --threads "$threads"
-    if [[ -n "$keylog" ]]; then
-      measure "rdpscope_keylog_t$threads" "$bin" analyze "$corpus" --format json --no-progress \
-        --keylog "$keylog" --threads "$threads"
-    fi
-  fi
+  each_tool measure
 done
 
 echo "corpus: $corpus ($bytes bytes, $packets packets), best of $runs run(s), $(nproc) CPUs"
