@@ -3,7 +3,8 @@
 # build it (docs/performance.md, ninth round):
 #   1. BUILD_DIR/pgo/generate: an instrumented rdpscope (RDPSCOPE_PGO=GENERATE);
 #   2. tools/pgo-train.sh runs it over the lab captures and a small generated corpus, writing
-#      counters to BUILD_DIR/pgo/profile (again only when the instrumented binary changed);
+#      counters to BUILD_DIR/pgo/profile (again only when the instrumented binary or the
+#      training script changed);
 #   3. BUILD_DIR: TARGET compiled with those counters and -flto (RDPSCOPE_PGO=USE).
 # The first build compiles the sources twice (a few minutes more); later builds are incremental.
 #   tools/build.sh BUILD_DIR TARGET [cmake -D options...]
@@ -20,19 +21,27 @@ target="$2"
 shift 2
 jobs="$(nproc 2>/dev/null || echo 2)"
 
+# configure_and_build DIR TARGET [cmake -D options...]
+configure_and_build() {
+  local dir="$1" what="$2"
+  shift 2
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs" --target "$what"
+}
+
 if [[ "${RDPSCOPE_PGO:-1}" == "0" ]]; then
-  cmake -S . -B "$build" "$@" -DRDPSCOPE_PGO=OFF >/dev/null
-  cmake --build "$build" -j"$jobs" --target "$target"
+  configure_and_build "$build" "$target" "$@" -DRDPSCOPE_PGO=OFF
   exit 0
 fi
 
 generate="$build/pgo/generate"
 profile="$build/pgo/profile"
 echo "build: instrumented rdpscope for the profile (RDPSCOPE_PGO=0 skips this)"
-cmake -S . -B "$generate" "$@" -DRDPSCOPE_TESTS=OFF -DRDPSCOPE_BENCH=OFF \
-  -DRDPSCOPE_PGO=GENERATE -DRDPSCOPE_PGO_DIR="$profile" >/dev/null
-cmake --build "$generate" -j"$jobs" --target rdpscope
-if [[ ! -f "$profile/trained" || "$generate/rdpscope" -nt "$profile/trained" ]]; then
+configure_and_build "$generate" rdpscope "$@" -DRDPSCOPE_TESTS=OFF -DRDPSCOPE_BENCH=OFF \
+  -DRDPSCOPE_PGO=GENERATE -DRDPSCOPE_PGO_DIR="$profile"
+# Trained again when the instrumented binary or the training itself changed.
+if [[ ! -f "$profile/trained" || "$generate/rdpscope" -nt "$profile/trained" ||
+      tools/pgo-train.sh -nt "$profile/trained" ]]; then
   echo "build: training run (tools/pgo-train.sh)"
   rm -rf "$profile"
   mkdir -p "$profile"
@@ -40,5 +49,4 @@ if [[ ! -f "$profile/trained" || "$generate/rdpscope" -nt "$profile/trained" ]];
   touch "$profile/trained"
 fi
 echo "build: $target with the profile"
-cmake -S . -B "$build" "$@" -DRDPSCOPE_PGO=USE -DRDPSCOPE_PGO_DIR="$profile" >/dev/null
-cmake --build "$build" -j"$jobs" --target "$target"
+configure_and_build "$build" "$target" "$@" -DRDPSCOPE_PGO=USE -DRDPSCOPE_PGO_DIR="$profile"
