@@ -24,6 +24,7 @@ constexpr std::uint16_t kRdpPort = 3389;
 // (Windows gives up after ~21 s of SYN retries; Linux after ~127 s with default settings).
 constexpr std::int64_t kUnansweredSynSeconds = 130;
 constexpr std::int64_t kNs = 1'000'000'000;
+constexpr std::uint64_t kClockStepNs = 1'000'000;  // 1 ms (see noteClockStep)
 
 std::size_t idx(Direction d) { return static_cast<std::size_t>(d); }
 }  // namespace
@@ -46,6 +47,7 @@ struct Analyzer::Flow {
   std::string first_close;  // fin_client, rst_server...
   bool refused = false;     // RST answering a SYN before any SYN-ACK
   Timestamp last_seen{};
+  bool clock_step_noted = false;  // the note on capture time going back is written once
   Expiry expiry = kExpiresIdle;
   FlowList::iterator expiry_it;  // in expiry_[expiry]
   // Packets of each direction since the other direction's last packet, and when they started.
@@ -293,6 +295,9 @@ bool Analyzer::onPacket(const capture::RawPacket& raw) {
     ++stats_.non_rdp_packets;
     return false;
   }
+  if (raw.ts.ns < flow->last_seen.ns && !flow->clock_step_noted) {
+    noteClockStep(*flow, raw);
+  }
   flow->last_seen = raw.ts;
   expiry_[flow->expiry].splice(expiry_[flow->expiry].end(), expiry_[flow->expiry], flow->expiry_it);
 
@@ -337,6 +342,27 @@ bool Analyzer::onPacket(const capture::RawPacket& raw) {
     sweep(raw.ts);
   }
   return true;
+}
+
+// The capture's clock stepped back inside this connection: an NTP correction while capturing, or
+// files merged out of order. Times after the step are early by its size, and a duration measured
+// across it (idle time, time to close) is wrong, so the reader is told once, with the frame.
+// Steps under kClockStepNs (a NIC's queues stamping a few microseconds apart) are not worth it.
+void Analyzer::noteClockStep(Flow& flow, const capture::RawPacket& raw) {
+  // Unsigned: hostile timestamps far apart cannot overflow.
+  const std::uint64_t step =
+      static_cast<std::uint64_t>(flow.last_seen.ns) - static_cast<std::uint64_t>(raw.ts.ns);
+  if (step < kClockStepNs) {
+    return;
+  }
+  flow.clock_step_noted = true;
+  const auto shown = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(step, static_cast<std::uint64_t>(INT64_MAX)));
+  flow.session->connection().notes.push_back(
+      "the capture's time goes back " + formatEpoch(Timestamp{shown}) + " s at frame " +
+      std::to_string(raw.frame) +
+      ": later packets carry earlier times (the capturing host's clock was set back, or files "
+      "were merged out of order), so times and durations across that frame are off by as much");
 }
 
 bool Analyzer::handleTcp(Flow& flow, const capture::RawPacket& raw, const PacketView& p) {

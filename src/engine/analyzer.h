@@ -111,6 +111,7 @@ class Analyzer {
   bool handleTcp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
   void handleUdp(Flow& flow, const capture::RawPacket& raw, const capture::PacketView& p);
   void finishFlow(Flow* flow, const char* forced_end);
+  void noteClockStep(Flow& flow, const capture::RawPacket& raw);
   void sweep(Timestamp now);
   void enforceMemory();
 

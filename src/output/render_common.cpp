@@ -1,7 +1,6 @@
 #include "output/render_common.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace rdpscope::output::detail {
 namespace {
@@ -205,17 +204,14 @@ std::vector<TimelineRow> timelineRows(const model::Connection& conn,
 }
 
 std::string relativeTime(Timestamp start, Timestamp ts) {
-  std::int64_t ns = ts.ns - start.ns;
-  const char* sign = "+";
-  if (ns < 0) {
-    sign = "-";
-    ns = -ns;
+  // formatEpoch's digits for the offset, always signed: "+1.500000s", "-2.993000s" (an event
+  // before the start: the capture's clock went back). Under a microsecond, "+0.000000s".
+  std::string s = formatEpoch(Timestamp{ts.ns - start.ns});
+  if (s.front() != '-') {
+    s.insert(s.begin(), '+');
   }
-  const std::int64_t us = ns / 1000;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%lld.%06llds", sign, static_cast<long long>(us / 1'000'000),
-                static_cast<long long>(us % 1'000'000));
-  return buf;
+  s.push_back('s');
+  return s;
 }
 
 std::string durationText(Timestamp start, Timestamp end) {

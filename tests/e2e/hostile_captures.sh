@@ -116,6 +116,7 @@ expect ber-deep-nesting.pcap "0" 2 anomaly
 expect tls-lengths.pcap "0" 8 explained
 expect tcp-overlap-conflict.pcap "0" 1 explained
 expect seq-wrap.pcap "0" 1 explained
+expect clock-step-back.pcap "0" 1 explained
 expect hostile-strings.pcap "0" 1 explained
 expect garbage-payload.pcap "0" 1 anomaly
 # Specific checks.
@@ -136,6 +137,21 @@ o = [json.loads(l) for l in open(sys.argv[2]) if '"connection"' in l][0]
 kinds = lambda c: [e["kind"] for e in c["events"] if not e["kind"].startswith("tcp.")]
 assert kinds(w) == kinds(o), (kinds(w), kinds(o))
 assert w["stage_reached"] == o["stage_reached"]
+PY
+run "$H/clock-step-back.pcap" 10 "$CAP_SMALL_RSS_KB"
+"$BIN" analyze "$H/clock-step-back.pcap" --format text --color never >"$TMP/step.txt" 2>/dev/null
+python3 - "$TMP/out.json" "$TMP/orig.json" "$TMP/step.txt" <<'PY' && ok || bad "clock-step-back: dissection changed, or the step is not reported"
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if '"connection"' in l][0]
+o = [json.loads(l) for l in open(sys.argv[2]) if '"connection"' in l][0]
+kinds = lambda c: [e["kind"] for e in c["events"] if not e["kind"].startswith("tcp.")]
+assert kinds(s) == kinds(o), (kinds(s), kinds(o))
+assert s["diagnosis"]["rule"] == o["diagnosis"]["rule"], (s["diagnosis"], o["diagnosis"])
+# Generated: 1 ms per packet, 3 s back at the 8th packet (the first after the Connect Response).
+notes = [n for n in s["notes"] if "time goes back" in n]
+assert len(notes) == 1 and "time goes back 2.999000 s at frame 8:" in notes[0], s["notes"]
+assert [e["t"] for e in s["events"] if e["frame"] == 8] == [-2.993], s["events"][:20]
+assert "-2.993000s" in open(sys.argv[3]).read()
 PY
 
 echo "== truncation sweep (every record boundary, mid-header and mid-data cut)"

@@ -280,6 +280,16 @@ def main():
     write("seq-wrap.pcap", pcap(c),
           "exit 0: both directions' sequence numbers wrap past 2^32 mid-stream; the connection "
           "is dissected exactly as the original")
+    # --- the capture clock steps back mid-connection (an NTP correction while capturing) ------
+    c = Conn(55500).handshake()
+    for i, (d, p) in enumerate(chunks):
+        if i == 4:  # after the MCS Connect Response: the rest is stamped before the SYN
+            c.t -= 3_000_000
+        c.send(d, p)
+    write("clock-step-back.pcap", pcap(c.close()),
+          "exit 0: the capture clock steps back 3 s after the MCS Connect Response; the "
+          "connection is dissected exactly as the original, and the events after the step are "
+          "shown before the start (negative t in JSON, -2.99...s in text)")
     # --- hostile strings for output safety (cookie, client name) ------------------------------
     evil_cookie = (b"Cookie: mstshash=<script>alert(1)</script>\x1b[31mRED\x1b[0m\x07\xff\xfe\xc0\xaf"
                    b"\r\n")

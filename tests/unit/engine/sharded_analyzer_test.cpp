@@ -153,5 +153,48 @@ TEST(ShardedAnalyzer, SweepAtPacketOfNonRdpPortFlow) {
   }
 }
 
+// The capture's clock set back inside a connection (Analyzer::noteClockStep): one note, with the
+// frame and the size of the first step of 1 ms or more; smaller steps (queues stamping packets a
+// little out of order) and later steps add nothing. The same with workers.
+TEST(Analyzer, CaptureClockGoingBackIsNotedOnceWithItsFrame) {
+  std::vector<Pkt> pkts;
+  pkts.push_back(tcp(5 * kS, 1, 40001, 3389, true, kSyn, 100));
+  pkts.push_back(tcp(5 * kS + 1'000'000, 1, 40001, 3389, false, kSyn | kAck, 500));
+  pkts.push_back(tcp(5 * kS + 2'000'000, 1, 40001, 3389, true, kAck, 101));
+  pkts.push_back(tcp(5 * kS + 1'500'000, 1, 40001, 3389, false, kAck, 501));  // 0.5 ms back
+  pkts.push_back(tcp(2 * kS, 1, 40001, 3389, true, kAck, 101));               // 3.0015 s back
+  pkts.push_back(tcp(1 * kS, 1, 40001, 3389, false, kAck, 501));              // 1 s back again
+  auto notesOf = [](const model::Connection& c) {
+    std::vector<std::string> out;
+    for (const auto& n : c.notes) {
+      if (n.find("time goes back") != std::string::npos) {
+        out.push_back(n.substr(0, n.find(':')));
+      }
+    }
+    return out;
+  };
+  std::vector<std::vector<std::string>> one;
+  Analyzer a(options(), [&](model::Connection&& c) { one.push_back(notesOf(c)); });
+  for (const auto& r : raws(pkts)) {
+    a.onPacket(r);
+  }
+  a.finish();
+  const std::vector<std::vector<std::string>> want = {
+      {"the capture's time goes back 3.001500 s at frame 5"}};
+  EXPECT_EQ(one, want);
+
+  std::vector<std::vector<std::string>> two;
+  ShardedAnalyzer sharded_analyzer(options(), 2, [](model::Connection&& c) {
+    return PreparedConnection{std::move(c), {}};
+  });
+  auto collect = [&](PreparedConnection&& pc) { two.push_back(notesOf(pc.conn)); };
+  for (const auto& r : raws(pkts)) {
+    sharded_analyzer.onPacket(r);
+    sharded_analyzer.collect(collect);
+  }
+  sharded_analyzer.finish(collect, [](Timestamp) {});
+  EXPECT_EQ(two, want);
+}
+
 }  // namespace
 }  // namespace rdpscope::engine

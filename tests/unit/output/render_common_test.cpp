@@ -107,6 +107,8 @@ TEST(RenderText, TimesAndValues) {
   EXPECT_EQ(relativeTime(at(10, 0), at(10, 123)), "+0.000123s");
   EXPECT_EQ(relativeTime(at(10, 0), at(12, 5)), "+2.000005s");
   EXPECT_EQ(relativeTime(at(10, 5), at(10, 0)), "-0.000005s");
+  EXPECT_EQ(relativeTime(at(13, 0), at(10, 7000)), "-2.993000s");  // the capture's clock went back
+  EXPECT_EQ(relativeTime(Timestamp{1000}, Timestamp{500}), "+0.000000s");  // no sign under 1 us
   EXPECT_EQ(durationText(at(10, 0), at(11, 500000)), "1.500000s");
   EXPECT_EQ(valueText(model::Fields::array({"A", "B"})), "A,B");
   EXPECT_EQ(valueText(model::Fields(std::string(300, 'x')), 10), "xxxxxxxxxx...");
