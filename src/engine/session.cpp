@@ -44,7 +44,7 @@ void Session::stamp(model::Event& event) const {
 }
 
 void Session::push(model::Event event) {
-  if (connection_.events.size() >= limits::kMaxEventsPerConnection) {
+  if (connection_.events.size() + head_stubs_.size() >= limits::kMaxEventsPerConnection) {
     ++connection_.events_suppressed;
     return;
   }
@@ -103,7 +103,12 @@ void Session::emitBulk(model::Event event) {
 
 void Session::emitBulkStub(const BulkStub& stub) {
   if (bulk_kept_ < kBulkHead) {
-    DissectContext::emitBulkStub(stub);  // builds it and comes back through emitBulk()
+    ++bulk_kept_;
+    if (connection_.events.size() + head_stubs_.size() >= limits::kMaxEventsPerConnection) {
+      ++connection_.events_suppressed;  // as push() does
+      return;
+    }
+    head_stubs_.push_back(HeadStub{stub, current_frame_, current_ts_, connection_.events.size()});
     return;
   }
   ++connection_.events_suppressed;
@@ -170,7 +175,35 @@ void Session::end(Direction dir, EndReason why) {
   }
 }
 
+// Builds the head stubs into the timeline, each where it came: before the events emitted after
+// it. One pass, each event moved once.
+void Session::mergeHeadStubs() {
+  if (head_stubs_.empty()) {
+    return;
+  }
+  auto& events = connection_.events;
+  std::vector<model::Event> merged;
+  merged.reserve(events.size() + head_stubs_.size());
+  std::size_t next = 0;
+  for (const HeadStub& h : head_stubs_) {
+    for (; next < h.before && next < events.size(); ++next) {
+      merged.push_back(std::move(events[next]));
+    }
+    model::Event ev = h.stub.build();
+    ev.frame = h.frame;
+    ev.ts = h.ts;
+    merged.push_back(std::move(ev));
+  }
+  for (; next < events.size(); ++next) {
+    merged.push_back(std::move(events[next]));
+  }
+  events = std::move(merged);
+  head_stubs_.clear();
+  head_stubs_.shrink_to_fit();
+}
+
 model::Connection Session::finish() {
+  mergeHeadStubs();
   // In emission order (the sort below then orders by frame, keeping that order within a frame).
   std::vector<TailEntry*> kept;
   kept.reserve(tail_count_);

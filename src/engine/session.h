@@ -82,6 +82,18 @@ class Session final : public DissectContext {
   };
   // The slot for a suppressed bulk event of this frame; nullptr when every kept one is later.
   TailEntry* tailSlotFor(std::uint64_t frame);
+  // The kept bulk events of the connection's start that came as stubs: built only at finish(),
+  // right before the rules and the writer read them, so they are built, read and freed while in
+  // the cache (built at their packet, they were cold by then: the writer waited on their heap
+  // blocks), and an open connection holds ~100 bytes for each instead of its heap tree.
+  struct HeadStub {
+    BulkStub stub;
+    std::uint64_t frame = 0;
+    Timestamp ts{};
+    std::size_t before = 0;  // connection_.events.size() when it came: its place in the timeline
+  };
+  std::vector<HeadStub> head_stubs_;
+  void mergeHeadStubs();
   std::size_t bulk_kept_ = 0;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   std::size_t tail_next_ = 0;         // ring mode: next slot to overwrite

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
+#include "core/limits.h"
 #include "engine/session.h"
 
 namespace rdpscope::engine {
@@ -94,6 +96,61 @@ TEST(Session, BulkTailKeepsTheLatestFramesWhenOlderOnesComeLate) {
                                            1013, 1014, 1015, 1016, 1017, 1018, 1019, 2000};
   EXPECT_EQ(tail, want);
   EXPECT_EQ(conn.events_suppressed, 20u + 10u + 1u);
+}
+
+// Stubs of the head are built only at finish() (Session::mergeHeadStubs): each still lands where
+// it was emitted, between the events of its frame, and counts against the event cap.
+model::Event makeStubEvent(const BulkStub& stub) {
+  return model::Event::make("test.bulk", std::nullopt, "bulk " + std::to_string(stub.value));
+}
+
+TEST(Session, HeadStubsKeepTheirPlaceAmongTheEventsOfTheirFrame) {
+  Session s(model::Connection{}, nullptr, {});
+  auto stub = [&](std::uint64_t value) {
+    BulkStub b;
+    b.make = &makeStubEvent;
+    b.value = value;
+    b.dir = Direction::ToClient;
+    s.emitBulkStub(b);
+  };
+  auto event = [&](const char* kind) { s.emit(model::Event::make(kind, std::nullopt, kind)); };
+  s.setCurrent(1, Timestamp{1}, Direction::ToServer);
+  stub(1);
+  event("a");
+  stub(2);
+  stub(3);
+  event("b");
+  s.setCurrent(2, Timestamp{2}, Direction::ToServer);
+  event("c");
+  stub(4);
+  auto conn = s.finish();
+  std::vector<std::string> got;
+  for (const auto& ev : conn.events) {
+    got.push_back(ev.summary + "@" + std::to_string(ev.frame));
+  }
+  const std::vector<std::string> want = {"bulk 1@1", "a@1", "bulk 2@1", "bulk 3@1", "b@1",
+                                         "c@2",      "bulk 4@2"};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(conn.events[0].dir, Direction::ToClient);  // the stub's, not the current one
+  EXPECT_EQ(conn.events[0].ts, Timestamp{1});
+}
+
+TEST(Session, HeadStubsCountAgainstTheEventCap) {
+  Session s(model::Connection{}, nullptr, {});
+  s.setCurrent(1, Timestamp{1}, Direction::ToServer);
+  for (std::size_t i = 0; i + 10 < limits::kMaxEventsPerConnection; ++i) {
+    s.emit(model::Event::make("x", std::nullopt, "x"));
+  }
+  BulkStub b;
+  b.make = &makeStubEvent;
+  for (int i = 0; i < 20; ++i) {
+    s.emitBulkStub(b);  // 10 fit under the cap, 10 do not
+  }
+  s.emit(model::Event::make("late", std::nullopt, "late"));  // over the cap too
+  auto conn = s.finish();
+  EXPECT_EQ(conn.events_suppressed, 11u);
+  // The cap's events, then the "events.suppressed" marker.
+  EXPECT_EQ(conn.events.size(), limits::kMaxEventsPerConnection + 1);
 }
 
 }  // namespace
