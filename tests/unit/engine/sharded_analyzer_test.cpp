@@ -81,28 +81,42 @@ AnalyzerOptions options() {
   return o;
 }
 
-std::vector<Row> single(const std::vector<Pkt>& pkts) {
-  std::vector<Row> rows;
-  Analyzer a(options(), [&](model::Connection&& c) { rows.push_back(row(c)); });
+// Each finished connection through `view`, in the order they come, from one Analyzer...
+template <typename View>
+auto analyzeSingle(const std::vector<Pkt>& pkts, View view) {
+  std::vector<decltype(view(model::Connection{}))> out;
+  Analyzer a(options(), [&](model::Connection&& c) { out.push_back(view(c)); });
   for (const auto& r : raws(pkts)) {
     a.onPacket(r);
   }
   a.finish();
-  std::sort(rows.begin(), rows.end());
-  return rows;
+  return out;
 }
 
-std::vector<Row> sharded(const std::vector<Pkt>& pkts, std::size_t threads) {
-  std::vector<Row> rows;
+// ... and from `threads` workers.
+template <typename View>
+auto analyzeSharded(const std::vector<Pkt>& pkts, std::size_t threads, View view) {
+  std::vector<decltype(view(model::Connection{}))> out;
   ShardedAnalyzer a(options(), threads, [](model::Connection&& c) {
     return PreparedConnection{std::move(c), {}};
   });
-  auto collect = [&](PreparedConnection&& pc) { rows.push_back(row(pc.conn)); };
+  auto collect = [&](PreparedConnection&& pc) { out.push_back(view(pc.conn)); };
   for (const auto& r : raws(pkts)) {
     a.onPacket(r);
     a.collect(collect);
   }
   a.finish(collect, [](Timestamp) {});
+  return out;
+}
+
+std::vector<Row> single(const std::vector<Pkt>& pkts) {
+  auto rows = analyzeSingle(pkts, row);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::vector<Row> sharded(const std::vector<Pkt>& pkts, std::size_t threads) {
+  auto rows = analyzeSharded(pkts, threads, row);
   std::sort(rows.begin(), rows.end());
   return rows;
 }
@@ -173,27 +187,10 @@ TEST(Analyzer, CaptureClockGoingBackIsNotedOnceWithItsFrame) {
     }
     return out;
   };
-  std::vector<std::vector<std::string>> one;
-  Analyzer a(options(), [&](model::Connection&& c) { one.push_back(notesOf(c)); });
-  for (const auto& r : raws(pkts)) {
-    a.onPacket(r);
-  }
-  a.finish();
   const std::vector<std::vector<std::string>> want = {
       {"the capture's time goes back 3.001500 s at frame 5"}};
-  EXPECT_EQ(one, want);
-
-  std::vector<std::vector<std::string>> two;
-  ShardedAnalyzer sharded_analyzer(options(), 2, [](model::Connection&& c) {
-    return PreparedConnection{std::move(c), {}};
-  });
-  auto collect = [&](PreparedConnection&& pc) { two.push_back(notesOf(pc.conn)); };
-  for (const auto& r : raws(pkts)) {
-    sharded_analyzer.onPacket(r);
-    sharded_analyzer.collect(collect);
-  }
-  sharded_analyzer.finish(collect, [](Timestamp) {});
-  EXPECT_EQ(two, want);
+  EXPECT_EQ(analyzeSingle(pkts, notesOf), want);
+  EXPECT_EQ(analyzeSharded(pkts, 2, notesOf), want);
 }
 
 }  // namespace
