@@ -83,9 +83,10 @@ class Session final : public DissectContext {
   // The slot for a suppressed bulk event of this frame; nullptr when every kept one is later.
   TailEntry* tailSlotFor(std::uint64_t frame);
   // The kept bulk events of the connection's start that came as stubs: built only at finish(),
-  // right before the rules and the writer read them, so they are built, read and freed while in
-  // the cache (built at their packet, they were cold by then: the writer waited on their heap
-  // blocks), and an open connection holds ~100 bytes for each instead of its heap tree.
+  // right before the rules and the writer read them. An open connection holds ~100 bytes for each
+  // instead of its heap tree (peak RSS on the 2 GB benchmark corpus: 52.6 MB instead of 56-61 MB;
+  // docs/performance.md, tenth round). The writer's wait on cold blocks did not measurably
+  // shrink: most of it is in the handshake events, still built at their packet.
   struct HeadStub {
     BulkStub stub;
     std::uint64_t frame = 0;

@@ -42,14 +42,16 @@ for cap in "${captures[@]}"; do
   fields=(-o frame.generate_md5_hash:TRUE -T fields -e frame.number -e frame.time_epoch
           -e frame.len -e frame.cap_len -e frame.md5_hash)
   tshark -r "$cap" "${fields[@]}" >"$WORK/$name.orig.txt" 2>/dev/null
-  tshark -r "$out" "${fields[@]}" >"$WORK/$name.copy.txt" 2>"$WORK/$name.tshark.err"
+  # One read of the annotated copy gives both: the frame fields (1-5) and the comments (6-).
+  tshark -r "$out" "${fields[@]}" -e "$COMMENT_FIELD" -E separator=/t \
+    >"$WORK/$name.copy_all.txt" 2>"$WORK/$name.tshark.err"
+  cut -f1-5 "$WORK/$name.copy_all.txt" >"$WORK/$name.copy.txt"
+  cut -f1,6- "$WORK/$name.copy_all.txt" >"$WORK/$name.comments.txt"
   if ! cmp -s "$WORK/$name.orig.txt" "$WORK/$name.copy.txt"; then
     echo "FAIL $name: packets differ from the input (time, length or bytes)"
     diff "$WORK/$name.orig.txt" "$WORK/$name.copy.txt" | head -5
     failures=$((failures + 1)); continue
   fi
-  tshark -r "$out" -T fields -E separator=/t -e frame.number -e "$COMMENT_FIELD" \
-    >"$WORK/$name.comments.txt" 2>/dev/null
   if ! python3 - "$WORK/$name.jsonl" "$WORK/$name.comments.txt" "$name" <<'PY'
 import json, sys
 jsonl, comments_path, name = sys.argv[1:4]
