@@ -43,8 +43,12 @@ void Session::stamp(model::Event& event) const {
   }
 }
 
+bool Session::atEventCap() const {
+  return connection_.events.size() + head_stubs_.size() >= limits::kMaxEventsPerConnection;
+}
+
 void Session::push(model::Event event) {
-  if (connection_.events.size() + head_stubs_.size() >= limits::kMaxEventsPerConnection) {
+  if (atEventCap()) {
     ++connection_.events_suppressed;
     return;
   }
@@ -104,7 +108,7 @@ void Session::emitBulk(model::Event event) {
 void Session::emitBulkStub(const BulkStub& stub) {
   if (bulk_kept_ < kBulkHead) {
     ++bulk_kept_;
-    if (connection_.events.size() + head_stubs_.size() >= limits::kMaxEventsPerConnection) {
+    if (atEventCap()) {
       ++connection_.events_suppressed;  // as push() does
       return;
     }

@@ -61,6 +61,8 @@ class Session final : public DissectContext {
   void stamp(model::Event& event) const;
   StreamPipeline* pipeline();
   void push(model::Event event);
+  // The timeline holds limits::kMaxEventsPerConnection events, head stubs included.
+  bool atEventCap() const;
 
   model::Connection connection_;
   DissectorPtr dissector_;
