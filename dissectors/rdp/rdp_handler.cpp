@@ -293,19 +293,19 @@ bool RdpHandler::onErrorTpdu(const Pdu& pdu, ByteReader r) {
 
 namespace {
 
-// Bulk fast-path event, built only when the engine keeps it (engine::BulkStub): value = PDU
-// length, flags bit 0-1 = fpOutputHeader flags, bit 8 = session active.
-model::Event makeFastPathEvent(const engine::BulkStub& stub) {
-  const bool encrypted = (stub.flags & tpkt::kFastPathOutputEncrypted) != 0;
-  const bool active = (stub.flags & 0x100) != 0;
-  model::Event ev = model::Event::make(
-      "rdp.fastpath", active ? std::optional<Stage>(Stage::Active) : std::nullopt,
-      std::string(stub.dir == Direction::ToServer ? "fast-path input" : "fast-path output") +
-          ", " + std::to_string(stub.value) + " bytes" + (encrypted ? ", encrypted" : ""));
-  model::setMember(ev.fields, "length", stub.value);
-  model::setMember(ev.fields, "encrypted", encrypted);
-  model::setMember(ev.fields, "flags_value", stub.flags & 0x3);
-  return ev;
+// A bulk fast-path PDU's summary and fields (engine::BulkStub: body.value = PDU length,
+// body.flags = fpOutputHeader flags). Described only for the PDUs kept in the timeline.
+void describeFastPath(const model::CompactBody& body, Direction dir, model::EventBodySink& sink) {
+  const bool encrypted = (body.flags & tpkt::kFastPathOutputEncrypted) != 0;
+  sink.summary(dir == Direction::ToServer ? "fast-path input, " : "fast-path output, ");
+  sink.summaryNumber(body.value);
+  sink.summary(" bytes");
+  if (encrypted) {
+    sink.summary(", encrypted");
+  }
+  sink.fieldNumber("length", body.value);
+  sink.fieldFlag("encrypted", encrypted);
+  sink.fieldNumber("flags_value", body.flags & 0x3);
 }
 
 }  // namespace
@@ -319,9 +319,13 @@ bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flag
     markActive(pdu.dir, *pdu.ctx, "fast-path output");
   }
   engine::BulkStub stub;
-  stub.make = &makeFastPathEvent;
-  stub.value = frame.size();
-  stub.flags = std::uint32_t{fp_flags} | (session_.active ? 0x100u : 0u);
+  stub.kind = "rdp.fastpath";
+  if (session_.active) {
+    stub.stage = Stage::Active;
+  }
+  stub.body.describe = &describeFastPath;
+  stub.body.value = frame.size();
+  stub.body.flags = fp_flags;
   stub.dir = pdu.dir;
   pdu.ctx->emitBulkStub(stub);  // built only if kept in the timeline
   return true;

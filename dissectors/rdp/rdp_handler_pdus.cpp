@@ -106,81 +106,86 @@ bool looksLikeShareControl(ByteView b) {
 
 namespace {
 
-// Bulk slow-path data PDU (graphics, pointer, input, or bulk-compressed), built only when the
-// engine keeps it (engine::BulkStub): value = bytes after the Share Data Header; flags bits
-// 0-7 = pduType2, bit 8 = bulk-compressed (not decoded).
+// A bulk slow-path data PDU (graphics, pointer, input, or bulk-compressed): its summary and
+// fields, described only when the engine keeps it (engine::BulkStub: body.value = bytes after the
+// Share Data Header; body.flags bits 0-7 = pduType2, bit 8 = bulk-compressed, not decoded).
 constexpr std::uint32_t kStubCompressed = 1u << 8;
 
-model::Event makeBulkDataPduEvent(const engine::BulkStub& stub) {
-  const auto type2 = static_cast<std::uint8_t>(stub.flags & 0xFF);
+void describeBulkDataPdu(const model::CompactBody& body, Direction /*dir*/,
+                         model::EventBodySink& sink) {
+  const auto type2 = static_cast<std::uint8_t>(body.flags & 0xFF);
   const std::string type_name = codeName(shareDataPduTypes(), type2);
-  if ((stub.flags & kStubCompressed) != 0) {
-    model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt,
-                                         type_name + " (bulk-compressed, not decoded)");
-    model::setMember(ev.fields, "type", type_name);
-    model::setMember(ev.fields, "compressed", true);
-    model::setMember(ev.fields, "length", stub.value);
-    return ev;
+  sink.summary(type_name);
+  if ((body.flags & kStubCompressed) != 0) {
+    sink.summary(" (bulk-compressed, not decoded)");
+    sink.fieldText("type", type_name);
+    sink.fieldFlag("compressed", true);
+  } else {
+    sink.fieldText("type", type_name);
+    sink.fieldNumber("type_value", type2);
   }
-  model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt, type_name);
-  model::setMember(ev.fields, "type", type_name);
-  model::setMember(ev.fields, "type_value", type2);
-  model::setMember(ev.fields, "length", stub.value);
-  return ev;
+  sink.fieldNumber("length", body.value);
 }
 
-// Bulk channel-data event, built only when the engine keeps it (engine::BulkStub):
-// value bits 0-31 = payload length, bits 32-47 = security header flags;
-// flags bits 0-15 = channel id, bit 16 = message channel, bit 17 = user channel,
-// bit 18 = a security header was read; text = the channel's name from the GCC channel list.
+// A bulk channel-data PDU's summary and fields, described only when the engine keeps it
+// (engine::BulkStub): body.value bits 0-31 = payload length, bits 32-47 = security header flags;
+// body.flags bits 0-15 = channel id, bit 16 = message channel, bit 17 = user channel, bit 18 = a
+// security header was read; body.text = the channel's name from the GCC channel list.
 constexpr std::uint32_t kStubMessageChannel = 1u << 16;
 constexpr std::uint32_t kStubUserChannel = 1u << 17;
 constexpr std::uint32_t kStubHasSecurityFlags = 1u << 18;
 
-model::Event makeChannelDataEvent(const engine::BulkStub& stub) {
-  const auto channel_id = static_cast<std::uint16_t>(stub.flags & 0xFFFF);
-  const bool message = (stub.flags & kStubMessageChannel) != 0;
-  const bool user = (stub.flags & kStubUserChannel) != 0;
-  const std::uint64_t length = stub.value & 0xFFFFFFFF;
-  const std::string& name = stub.text;
-  model::Event ev = model::Event::make(
-      "rdp.channel_data", std::nullopt,
-      "channel " + std::to_string(channel_id) +
-          (name.empty() ? (message ? " (message channel)" : user ? " (user channel)" : "")
-                        : " (" + name + ")") +
-          ", " + std::to_string(length) + " bytes");
-  model::setMember(ev.fields, "channel_id", channel_id);
-  model::setMember(ev.fields, "channel",
-                   name.empty() ? (message ? "message"
-                                   : user  ? "user"
-                                           : "unknown")
-                                : name);
-  model::setMember(ev.fields, "length", length);
-  if ((stub.flags & kStubHasSecurityFlags) != 0) {
-    const auto flags = static_cast<std::uint16_t>(stub.value >> 32);
-    model::setMember(ev.fields, "security_flags", bitNames(securityHeaderFlags(), flags));
-    model::setMember(ev.fields, "encrypted", (flags & kSecEncrypt) != 0);
+void describeChannelData(const model::CompactBody& body, Direction /*dir*/,
+                         model::EventBodySink& sink) {
+  const auto channel_id = static_cast<std::uint16_t>(body.flags & 0xFFFF);
+  const bool message = (body.flags & kStubMessageChannel) != 0;
+  const bool user = (body.flags & kStubUserChannel) != 0;
+  const std::uint64_t length = body.value & 0xFFFFFFFF;
+  const std::string& name = body.text;
+  sink.summary("channel ");
+  sink.summaryNumber(channel_id);
+  if (!name.empty()) {
+    sink.summary(" (");
+    sink.summary(name);
+    sink.summary(")");
+  } else if (message) {
+    sink.summary(" (message channel)");
+  } else if (user) {
+    sink.summary(" (user channel)");
   }
-  return ev;
+  sink.summary(", ");
+  sink.summaryNumber(length);
+  sink.summary(" bytes");
+  sink.fieldNumber("channel_id", channel_id);
+  sink.fieldText("channel", !name.empty() ? std::string_view(name)
+                            : message     ? std::string_view("message")
+                            : user        ? std::string_view("user")
+                                          : std::string_view("unknown"));
+  sink.fieldNumber("length", length);
+  if ((body.flags & kStubHasSecurityFlags) != 0) {
+    const auto flags = static_cast<std::uint16_t>(body.value >> 32);
+    sink.fieldValue("security_flags", bitNames(securityHeaderFlags(), flags));
+    sink.fieldFlag("encrypted", (flags & kSecEncrypt) != 0);
+  }
 }
 
 // Standard RDP Security ciphertext on the I/O channel ("rdp.encrypted", one per PDU of an
-// encrypted session), built only when the engine keeps it (engine::BulkStub): value = ciphertext
-// bytes | security header flags << 32; flags = kStubLicensingPdu for SEC_LICENSE_PKT.
+// encrypted session): summary and fields, described only when the engine keeps it
+// (engine::BulkStub: body.value = ciphertext bytes | security header flags << 32; body.flags =
+// kStubLicensingPdu for SEC_LICENSE_PKT).
 constexpr std::uint32_t kStubLicensingPdu = 1u;
 
-model::Event makeEncryptedPduEvent(const engine::BulkStub& stub) {
-  const std::uint64_t length = stub.value & 0xFFFFFFFFu;
-  const auto flags = static_cast<std::uint16_t>(stub.value >> 32);
-  const bool licensing = (stub.flags & kStubLicensingPdu) != 0;
-  model::Event ev = model::Event::make(
-      "rdp.encrypted", licensing ? std::optional<Stage>(Stage::Licensing) : std::nullopt,
-      std::string(licensing ? "encrypted licensing PDU" : "encrypted PDU") + ", " +
-          std::to_string(length) + " bytes of ciphertext");
-  model::setMember(ev.fields, "length", length);
-  model::setMember(ev.fields, "security_flags", bitNames(securityHeaderFlags(), flags));
-  model::setMember(ev.fields, "security_flags_value", flags);
-  return ev;
+void describeEncryptedPdu(const model::CompactBody& body, Direction /*dir*/,
+                          model::EventBodySink& sink) {
+  const std::uint64_t length = body.value & 0xFFFFFFFFu;
+  const auto flags = static_cast<std::uint16_t>(body.value >> 32);
+  const bool licensing = (body.flags & kStubLicensingPdu) != 0;
+  sink.summary(licensing ? "encrypted licensing PDU, " : "encrypted PDU, ");
+  sink.summaryNumber(length);
+  sink.summary(" bytes of ciphertext");
+  sink.fieldNumber("length", length);
+  sink.fieldValue("security_flags", bitNames(securityHeaderFlags(), flags));
+  sink.fieldNumber("security_flags_value", flags);
 }
 
 }  // namespace
@@ -191,23 +196,24 @@ bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteRea
   }
   // Virtual channels and the message channel: counted, not decoded.
   engine::BulkStub stub;
-  stub.make = &makeChannelDataEvent;
+  stub.kind = "rdp.channel_data";
+  stub.body.describe = &describeChannelData;
   stub.dir = pdu.dir;
   for (std::size_t i = 0; i < session_.channel_ids.size(); ++i) {
     if (session_.channel_ids[i] == channel_id && i < session_.channel_names.size()) {
-      stub.text = session_.channel_names[i];
+      stub.body.text = session_.channel_names[i];
     }
   }
   const bool message = session_.message_channel && *session_.message_channel == channel_id;
   const bool user = session_.user_id && *session_.user_id == channel_id;
-  stub.value = r.remaining();
-  stub.flags = std::uint32_t{channel_id} | (message ? kStubMessageChannel : 0u) |
-               (user ? kStubUserChannel : 0u);
+  stub.body.value = r.remaining();
+  stub.body.flags = std::uint32_t{channel_id} | (message ? kStubMessageChannel : 0u) |
+                    (user ? kStubUserChannel : 0u);
   if (message || session_.standardEncryption()) {
     auto flags = r.rest().size() >= 2 ? r.u16le("rdp.sec.flags") : Result<std::uint16_t>(0);
     if (flags) {
-      stub.flags |= kStubHasSecurityFlags;
-      stub.value |= std::uint64_t{*flags} << 32;
+      stub.body.flags |= kStubHasSecurityFlags;
+      stub.body.value |= std::uint64_t{*flags} << 32;
     }
   }
   pdu.ctx->emitBulkStub(stub);  // built only if kept in the timeline
@@ -250,10 +256,15 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
       enterStage(Stage::Licensing);
     }
     engine::BulkStub stub;
-    stub.make = &makeEncryptedPduEvent;
+    stub.kind = "rdp.encrypted";
+    if (licensing) {
+      stub.stage = Stage::Licensing;
+    }
+    stub.body.describe = &describeEncryptedPdu;
     stub.dir = pdu.dir;
-    stub.value = std::uint64_t{static_cast<std::uint32_t>(r.remaining())} | (std::uint64_t{flags} << 32);
-    stub.flags = licensing ? kStubLicensingPdu : 0u;
+    stub.body.value = std::uint64_t{static_cast<std::uint32_t>(r.remaining())} |
+                      (std::uint64_t{flags} << 32);
+    stub.body.flags = licensing ? kStubLicensingPdu : 0u;
     ctx.emitBulkStub(stub);  // built only if kept in the timeline
     return true;
   }
@@ -599,9 +610,10 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
       markActive(pdu.dir, ctx, "graphics update");
     }
     engine::BulkStub stub;
-    stub.make = &makeBulkDataPduEvent;
-    stub.value = r.remaining();
-    stub.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
+    stub.kind = "rdp.data_pdu";
+    stub.body.describe = &describeBulkDataPdu;
+    stub.body.value = r.remaining();
+    stub.body.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
     stub.dir = pdu.dir;
     ctx.emitBulkStub(stub);  // built only if kept in the timeline
     return true;

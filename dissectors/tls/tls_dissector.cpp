@@ -94,33 +94,30 @@ class DecryptedContext final : public engine::ForwardingContext {
   }
 };
 
-// tls.application_data, built from its stub only when the engine keeps the event
-// (engine::BulkStub: value = record length, flags bit 0 = TLS 1.3 alert-sized record,
-// bit 1 = a bulk record left undecrypted although keys are known, kBulkRecordMin).
+// tls.application_data's summary and fields, from its stub (engine::BulkStub: body.value =
+// record length, body.flags bit 0 = TLS 1.3 alert-sized record, bit 1 = a bulk record left
+// undecrypted although keys are known, kBulkRecordMin). Described only for the records kept in
+// the timeline.
 constexpr std::uint32_t kStubAlertSized = 1u;
 constexpr std::uint32_t kStubBulkNotDecrypted = 2u;
 
-Event makeAppDataEvent(const engine::BulkStub& stub) {
-  // Built for every kept record (about half of all events without keys): the summary is
-  // composed in one reserved string, not through temporaries of operator+.
-  constexpr std::string_view kPrefix = "application data, ";
-  constexpr std::string_view kUnit = " bytes";
-  constexpr std::string_view kBulkNote = " (bulk session data: counted, not decrypted)";
-  Event ev;
-  ev.kind = "tls.application_data";
-  const bool alert_sized = (stub.flags & kStubAlertSized) != 0;
-  const bool bulk = (stub.flags & kStubBulkNotDecrypted) != 0;
-  std::array<char, 24> digits{};
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), stub.value).ptr;
-  const std::string_view length(digits.data(), static_cast<std::size_t>(end - digits.data()));
-  ev.summary.reserve(kPrefix.size() + length.size() + kUnit.size() + (bulk ? kBulkNote.size() : 0));
-  ev.summary.append(kPrefix).append(length).append(kUnit);
-  if (bulk) ev.summary.append(kBulkNote);
-  model::reserveMembers(ev.fields, 1 + (alert_sized ? 1 : 0) + (bulk ? 1 : 0));
-  model::setMember(ev.fields, "length", stub.value);
-  if (alert_sized) model::setMember(ev.fields, "alert_sized", true);
-  if (bulk) model::setMember(ev.fields, "bulk_not_decrypted", true);
-  return ev;
+void describeAppData(const model::CompactBody& body, Direction /*dir*/,
+                     model::EventBodySink& sink) {
+  const bool alert_sized = (body.flags & kStubAlertSized) != 0;
+  const bool bulk = (body.flags & kStubBulkNotDecrypted) != 0;
+  sink.summary("application data, ");
+  sink.summaryNumber(body.value);
+  sink.summary(" bytes");
+  if (bulk) {
+    sink.summary(" (bulk session data: counted, not decrypted)");
+  }
+  sink.fieldNumber("length", body.value);
+  if (alert_sized) {
+    sink.fieldFlag("alert_sized", true);
+  }
+  if (bulk) {
+    sink.fieldFlag("bulk_not_decrypted", true);
+  }
 }
 
 Fields namesOf(CodeTable table, const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
@@ -501,10 +498,14 @@ class TlsDissector final : public engine::Dissector {
     d.app_bytes += length;
     d.last_app_len = length;
     engine::BulkStub stub;
-    stub.make = &makeAppDataEvent;
-    stub.value = length;
-    stub.flags = (tls13_ && !decrypted && length == kTls13AlertRecordSize) ? kStubAlertSized : 0u;
-    if (bulk_not_decrypted) stub.flags |= kStubBulkNotDecrypted;
+    stub.kind = "tls.application_data";
+    stub.body.describe = &describeAppData;
+    stub.body.value = length;
+    stub.body.flags =
+        (tls13_ && !decrypted && length == kTls13AlertRecordSize) ? kStubAlertSized : 0u;
+    if (bulk_not_decrypted) {
+      stub.body.flags |= kStubBulkNotDecrypted;
+    }
     stub.dir = dir;
     stub.decrypted = decrypted;
     ctx.emitBulkStub(stub);  // built only if kept in the timeline

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,24 +48,36 @@ enum class EndReason : std::uint8_t { Fin, Rst, Timeout, CaptureEnd };
 // Secrets that unlock TLS (key log, RSA key). Implemented in src/engine; the TLS dissector asks.
 class KeyStore;
 
-// A high-volume event in compact form (no strings, no JSON): the engine stores it and calls
-// `make` only if the event ends up among the few kept before the connection's end. `make` must
-// build exactly the event emitBulk() would have received (kind, summary, stage, fields); the
-// engine then sets dir, decrypted, frame and ts from the stub.
+// A high-volume event in compact form (no strings, no JSON). The engine counts it and, only if
+// it is among the few kept in the timeline, turns it into an event: left compact
+// (model::CompactBody) when its user asked for that (SessionConfig::compact_bulk_events), else
+// built. body.describe must give exactly the summary and fields the event has; the engine sets
+// frame and ts.
 struct BulkStub {
-  model::Event (*make)(const BulkStub& stub) = nullptr;
-  std::uint64_t value = 0;   // dissector-defined, e.g. the record length
-  std::uint32_t flags = 0;   // dissector-defined
+  const char* kind = "";                // a string literal, e.g. "tls.application_data"
+  std::optional<model::Stage> stage;
+  model::CompactBody body;
   Direction dir = Direction::ToServer;
   bool decrypted = false;
-  std::string text;          // dissector-defined short text, e.g. a channel name (no allocation
-                             // up to 15 characters)
 
-  // The event: make(), with dir and decrypted from the stub (frame and ts are the caller's).
+  // The event, still compact (frame and ts are the caller's).
+  model::Event compactEvent() const& { return makeCompact(model::CompactBody(body)); }
+  model::Event compactEvent() && { return makeCompact(std::move(body)); }
+  // The event with its summary and fields built.
   model::Event build() const {
-    model::Event ev = make(*this);
+    model::Event ev = compactEvent();
+    model::expandCompact(ev);
+    return ev;
+  }
+
+ private:
+  model::Event makeCompact(model::CompactBody&& b) const {
+    model::Event ev{model::Event::CompactTag{}};
+    ev.kind = kind;
+    ev.stage = stage;
     ev.dir = dir;
     ev.decrypted = decrypted;
+    ev.compact = std::move(b);
     return ev;
   }
 };

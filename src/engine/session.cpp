@@ -179,6 +179,16 @@ void Session::end(Direction dir, EndReason why) {
   }
 }
 
+model::Event Session::eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) const {
+  model::Event ev = std::move(stub).compactEvent();
+  if (!config_.compact_bulk_events) {
+    model::expandCompact(ev);
+  }
+  ev.frame = frame;
+  ev.ts = ts;
+  return ev;
+}
+
 // Builds the head stubs into the timeline, each where it came: before the events emitted after
 // it. One pass, each event moved once.
 void Session::mergeHeadStubs() {
@@ -189,14 +199,11 @@ void Session::mergeHeadStubs() {
   std::vector<model::Event> merged;
   merged.reserve(events.size() + head_stubs_.size());
   std::size_t next = 0;
-  for (const HeadStub& h : head_stubs_) {
+  for (HeadStub& h : head_stubs_) {
     for (; next < h.before && next < events.size(); ++next) {
       merged.push_back(std::move(events[next]));
     }
-    model::Event ev = h.stub.build();
-    ev.frame = h.frame;
-    ev.ts = h.ts;
-    merged.push_back(std::move(ev));
+    merged.push_back(eventOf(h.stub, h.frame, h.ts));
   }
   for (; next < events.size(); ++next) {
     merged.push_back(std::move(events[next]));
@@ -217,10 +224,7 @@ model::Connection Session::finish() {
   std::sort(kept.begin(), kept.end(), [](const TailEntry* a, const TailEntry* b) { return a->seq < b->seq; });
   for (TailEntry* e : kept) {
     if (e->is_stub) {
-      model::Event ev = e->stub.build();
-      ev.frame = e->event.frame;
-      ev.ts = e->event.ts;
-      connection_.events.push_back(std::move(ev));
+      connection_.events.push_back(eventOf(e->stub, e->event.frame, e->event.ts));
     } else {
       connection_.events.push_back(std::move(e->event));
     }

@@ -13,6 +13,10 @@ namespace rdpscope::engine {
 struct SessionConfig {
   const KeyStore* keys = nullptr;
   bool redact_identities = false;
+  // Kept bulk events stay compact (model::Event::isCompact) for a user that reads them through
+  // model::eventNumber / eventFlag and writes them with describe (the streaming JSON writer);
+  // false: they are built, for every other reader.
+  bool compact_bulk_events = false;
 };
 
 class Session final : public DissectContext {
@@ -97,6 +101,8 @@ class Session final : public DissectContext {
   };
   std::vector<HeadStub> head_stubs_;
   void mergeHeadStubs();
+  // The event a kept stub becomes at finish(): compact or built (SessionConfig).
+  model::Event eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) const;
   std::size_t bulk_kept_ = 0;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   std::size_t tail_next_ = 0;         // ring mode: next slot to overwrite

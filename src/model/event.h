@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,7 +110,42 @@ inline void releaseTree(Fields& tree, int depth = 0) {
   }
 }
 
+// Receives the summary and fields of a compact event (CompactBody, below) piece by piece: every
+// describe function gives all summary parts first, then the fields in their output order. The
+// Event builder (expandCompact), the JSON writer (straight into the line, no tree) and the rules'
+// field lookup (compactNumber / compactFlag) implement it. Separate names per value type: a
+// string literal would otherwise convert to bool before string_view.
+class EventBodySink {
+ public:
+  virtual ~EventBodySink() = default;
+  virtual void summary(std::string_view part) = 0;
+  virtual void fieldNumber(std::string_view key, std::uint64_t value) = 0;
+  virtual void fieldFlag(std::string_view key, bool value) = 0;
+  virtual void fieldText(std::string_view key, std::string_view value) = 0;
+  virtual void fieldValue(std::string_view key, const Fields& value) = 0;  // arrays and the rest
+  // A number as a summary part (no allocation).
+  void summaryNumber(std::uint64_t value);
+};
+
+// A high-volume event (TLS application data, fast-path and channel PDUs) before its summary and
+// fields exist: the dissector's few numbers and a describe function that produces them. Kept
+// this way until an output needs the text; the JSON writer never builds them at all (issue 8:
+// building, writing and freeing those trees was 14 % of a run's instructions).
+struct CompactBody {
+  void (*describe)(const CompactBody& body, Direction dir, EventBodySink& sink) = nullptr;
+  std::uint64_t value = 0;   // describe-defined, e.g. the record length
+  std::uint32_t flags = 0;   // describe-defined
+  std::string text;          // describe-defined short text, e.g. a channel name (no allocation
+                             // up to 15 characters)
+};
+
 struct Event {
+  // Compact events start without a field tree (an empty object is a heap block); expandCompact()
+  // makes it.
+  struct CompactTag {};
+  Event() = default;
+  explicit Event(CompactTag) : fields(nullptr) {}
+
   std::uint64_t frame = 0;   // 1-based frame number in the input (engine fills)
   Timestamp ts{};            // capture time of that frame (engine fills)
   Direction dir = Direction::ToServer;
@@ -118,6 +154,13 @@ struct Event {
   std::optional<Stage> stage;  // handshake stage this PDU belongs to; none for tcp noise
   bool decrypted = false;    // seen only thanks to TLS decryption
   Fields fields = Fields::object();
+  // Set while the event is compact: `summary` and `fields` are then empty, and what they will
+  // hold is what compact.describe gives. Only the engine makes compact events, and only when
+  // its user asked for them (SessionConfig::compact_bulk_events); kind, stage, dir, decrypted,
+  // frame and ts are always set.
+  CompactBody compact;
+
+  bool isCompact() const { return compact.describe != nullptr; }
 
   // Convenience for dissectors: Event::make("x224.connection_request", Stage::Negotiation, "...")
   static Event make(std::string kind, std::optional<Stage> stage, std::string summary) {
@@ -128,5 +171,21 @@ struct Event {
     return ev;
   }
 };
+
+// Builds a compact event's summary and field tree in place (nothing to do for other events).
+void expandCompact(Event& event);
+
+// Number and flag fields of an event, compact or not: what the rules read from high-volume
+// events, without building the compact one's tree. pickFields reads several in one pass: each
+// pick's number or flag is set when its key holds an unsigned number or a boolean. The single
+// reads give nullopt when the key is absent or of another type.
+struct FieldPick {
+  std::string_view key;
+  std::optional<std::uint64_t> number;
+  std::optional<bool> flag;
+};
+void pickFields(const Event& event, std::span<FieldPick> picks);
+std::optional<std::uint64_t> eventNumber(const Event& event, std::string_view key);
+std::optional<bool> eventFlag(const Event& event, std::string_view key);
 
 }  // namespace rdpscope::model

@@ -344,6 +344,60 @@ class LineWriter {
   nlohmann::detail::serializer<model::Fields> ser_;
 };
 
+// A compact event's "summary" and "fields" written straight into the line: the same text as its
+// built Event (model::expandCompact) through LineWriter::text and value, without the tree.
+// Summary parts are gathered first (the whole text is checked for escapes at once).
+class CompactEventWriter final : public model::EventBodySink {
+ public:
+  CompactEventWriter(LineWriter& w, std::string& summary) : w_(w), summary_(summary) {
+    summary_.clear();
+  }
+  void summary(std::string_view part) override { summary_.append(part); }
+  void fieldNumber(std::string_view key, std::uint64_t value) override {
+    nextField(key);
+    w_.num(value);
+  }
+  void fieldFlag(std::string_view key, bool value) override {
+    nextField(key);
+    w_.boolean(value);
+  }
+  void fieldText(std::string_view key, std::string_view value) override {
+    nextField(key);
+    w_.str(value);
+  }
+  void fieldValue(std::string_view key, const model::Fields& value) override {
+    nextField(key);
+    w_.value(value);
+  }
+  // Closes the fields object (writes the summary and an empty object if no field came).
+  void finish() {
+    if (!fields_open_) {
+      openFields();
+    }
+    w_.raw("}");
+  }
+
+ private:
+  void openFields() {
+    w_.text(summary_);
+    w_.member("fields");
+    w_.raw("{");
+    fields_open_ = true;
+  }
+  void nextField(std::string_view key) {
+    if (!fields_open_) {
+      openFields();
+      w_.key(key);
+    } else {
+      w_.member(key);
+    }
+  }
+
+  LineWriter& w_;
+  std::string& summary_;
+  bool fields_open_ = false;
+};
+
 void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
   w.raw("{");
   w.key("rule");
@@ -556,6 +610,7 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   // all events; the double formatter was the writer's largest single cost after the tree walk).
   std::string t_text;
   std::optional<std::int64_t> t_ns;
+  std::string compact_summary;  // reused by every compact event
   for (std::size_t i = 0; i < c.events.size(); ++i) {
     const model::Event& ev = c.events[i];
     if (i + 1 < c.events.size()) {  // its blocks are cold too (see LineWriter::prefetch)
@@ -576,15 +631,25 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
     w.raw(dirKind(ev.dir));
     w.str(ev.kind);
     w.raw(stageDecryptedSummary(ev.stage, ev.decrypted));
-    if (redact) {
-      w.text(detail::eventText(ev, true));
+    if (ev.isCompact() && !redact) {
+      CompactEventWriter body(w, compact_summary);
+      ev.compact.describe(ev.compact, ev.dir, body);
+      body.finish();
+    } else if (redact) {
+      // Redaction reads the built summary and fields.
+      model::Event built;
+      const model::Event* shown = &ev;
+      if (ev.isCompact()) {
+        built = ev;
+        model::expandCompact(built);
+        shown = &built;
+      }
+      w.text(detail::eventText(*shown, true));
+      w.member("fields");
+      w.value(detail::displayFields(*shown, true));
     } else {
       w.text(ev.summary);
-    }
-    w.member("fields");
-    if (redact) {
-      w.value(detail::displayFields(ev, true));
-    } else {
+      w.member("fields");
       w.value(ev.fields);
     }
     w.raw("}");

@@ -426,18 +426,34 @@ bool isTcpKind(EvKind k) {
 // anomalies or bookkeeping).
 // TLS alerts (close_notify included) and records of exactly an alert's size close a connection;
 // they carry no protocol data, so "who spoke last" ignores them.
-bool isPdu(const Event& ev, EvKind k) {
+bool isPdu(EvKind k, bool alert_sized_record) {
   if (isTcpKind(k) || k == EvKind::Anomaly || k == EvKind::EventsSuppressed ||
       k == EvKind::TlsAlert) {
     return false;
   }
-  if (k == EvKind::TlsAppData && ev.fields.is_object()) {
-    const Fields* it = model::findMember(ev.fields, "alert_sized");
-    if (it != nullptr && it->is_boolean() && it->get<bool>()) {
-      return false;
-    }
+  return !(k == EvKind::TlsAppData && alert_sized_record);
+}
+
+// A tls.application_data event's record length and alert-size mark, read in one pass: kept
+// records are usually compact events (model::Event::isCompact).
+struct AppDataRecord {
+  std::uint64_t length = 0;
+  bool alert_sized = false;
+};
+
+AppDataRecord appDataRecord(const Event& ev) {
+  std::array<model::FieldPick, 2> picks = {model::FieldPick{"length", {}, {}},
+                                           model::FieldPick{"alert_sized", {}, {}}};
+  model::pickFields(ev, picks);
+  AppDataRecord r;
+  if (picks[0].number) {
+    r.length = *picks[0].number;
+  } else if (!ev.isCompact()) {  // a built event from elsewhere: any integer form
+    r.length = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(fieldInt(ev.fields, "length").value_or(0), 0));
   }
-  return true;
+  r.alert_sized = picks[1].flag.value_or(false);
+  return r;
 }
 
 // One TLS record after the handshake, as the inference sees it.
@@ -770,7 +786,8 @@ Facts reduceFacts(const Connection& conn) {
     if (ev.decrypted) {
       decrypted_seen = true;
     }
-    if (isPdu(ev, k) && !isAlertRecord(ev, k)) {
+    const AppDataRecord app = k == EvKind::TlsAppData ? appDataRecord(ev) : AppDataRecord{};
+    if (isPdu(k, app.alert_sized) && !isAlertRecord(ev, k)) {
       last_pdu_overall = &ev;
       if (close_ev == nullptr || ev.frame <= close_ev->frame) {
         last_pdu_before_close[d] = &ev;
@@ -862,13 +879,11 @@ Facts reduceFacts(const Connection& conn) {
       }
       case EvKind::TlsAppData: {
         appdata_count[d]++;
-        auto len = fieldInt(ev.fields, "length").value_or(0);
-        appdata_bytes[d] += static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0));
+        appdata_bytes[d] += app.length;
         // TLS 1.3 hides alerts in application-data records; the TLS dissector marks records of
         // exactly an encrypted alert's size (RFC 8446 5.2: 2 + 1 + 16 bytes).
-        records.push_back(
-            Record{ev.dir, ev.frame, static_cast<std::uint64_t>(std::max<std::int64_t>(len, 0)),
-                   fieldBool(ev.fields, "alert_sized").value_or(false) || isAlertRecord(ev, k)});
+        records.push_back(Record{ev.dir, ev.frame, app.length,
+                                 app.alert_sized || isAlertRecord(ev, k)});
         break;
       }
       case EvKind::CredsspTsRequest:

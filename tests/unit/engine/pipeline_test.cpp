@@ -100,16 +100,24 @@ TEST(Session, BulkTailKeepsTheLatestFramesWhenOlderOnesComeLate) {
 
 // Stubs of the head are built only at finish() (Session::mergeHeadStubs): each still lands where
 // it was emitted, between the events of its frame, and counts against the event cap.
-model::Event makeStubEvent(const BulkStub& stub) {
-  return model::Event::make("test.bulk", std::nullopt, "bulk " + std::to_string(stub.value));
+void describeTestBulk(const model::CompactBody& body, Direction /*dir*/,
+                      model::EventBodySink& sink) {
+  sink.summary("bulk ");
+  sink.summaryNumber(body.value);
+}
+
+BulkStub testStub(std::uint64_t value) {
+  BulkStub b;
+  b.kind = "test.bulk";
+  b.body.describe = &describeTestBulk;
+  b.body.value = value;
+  return b;
 }
 
 TEST(Session, HeadStubsKeepTheirPlaceAmongTheEventsOfTheirFrame) {
   Session s(model::Connection{}, nullptr, {});
   auto stub = [&](std::uint64_t value) {
-    BulkStub b;
-    b.make = &makeStubEvent;
-    b.value = value;
+    BulkStub b = testStub(value);
     b.dir = Direction::ToClient;
     s.emitBulkStub(b);
   };
@@ -141,8 +149,7 @@ TEST(Session, HeadStubsCountAgainstTheEventCap) {
   for (std::size_t i = 0; i + 10 < limits::kMaxEventsPerConnection; ++i) {
     s.emit(model::Event::make("x", std::nullopt, "x"));
   }
-  BulkStub b;
-  b.make = &makeStubEvent;
+  const BulkStub b = testStub(0);
   for (int i = 0; i < 20; ++i) {
     s.emitBulkStub(b);  // 10 fit under the cap, 10 do not
   }

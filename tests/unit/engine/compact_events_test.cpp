@@ -1,0 +1,186 @@
+// Compact bulk events (model::CompactBody, SessionConfig::compact_bulk_events): the streaming JSON
+// path writes them straight from their describe functions, every other reader gets them built.
+// Both must give the same bytes; the rules must read the same facts from either.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "capture/packet_source.h"
+#include "engine/analyzer.h"
+#include "engine/keystore.h"
+#include "engine/session.h"
+#include "output/json_writer.h"
+#include "rules/engine.h"
+#include "rules/rule_set.h"
+
+namespace rdpscope::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+void describeTestBulk(const model::CompactBody& body, Direction dir, model::EventBodySink& sink) {
+  sink.summary(dir == Direction::ToServer ? "up " : "down ");
+  sink.summaryNumber(body.value);
+  sink.summary(" \"quoted\"");  // needs escaping in JSON
+  sink.fieldNumber("length", body.value);
+  sink.fieldFlag("alert_sized", (body.flags & 1u) != 0);
+  sink.fieldText("name", body.text);
+  sink.fieldValue("names", model::Fields::array({"A", "B"}));
+}
+
+BulkStub testStub(std::uint64_t value, std::uint32_t flags, std::string text) {
+  BulkStub b;
+  b.kind = "test.bulk";
+  b.stage = model::Stage::Active;
+  b.body.describe = &describeTestBulk;
+  b.body.value = value;
+  b.body.flags = flags;
+  b.body.text = std::move(text);
+  b.dir = Direction::ToClient;
+  return b;
+}
+
+// The same 100 stubs (48 kept at the start, 16 at the end) through a session, compact or not.
+model::Connection sessionOf(bool compact) {
+  SessionConfig config;
+  config.compact_bulk_events = compact;
+  Session s(model::Connection{}, nullptr, config);
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    s.setCurrent(i, Timestamp{static_cast<std::int64_t>(i) * 1000}, Direction::ToServer);
+    s.emitBulkStub(testStub(i, i % 2 == 0 ? 1u : 0u, i % 3 == 0 ? "a\tb" : "rdpdr"));
+  }
+  return s.finish();
+}
+
+std::string jsonOf(const model::Connection& c, bool redact) {
+  std::ostringstream out;
+  output::writeJsonLine(out, c, redact);
+  return out.str();
+}
+
+TEST(CompactEvents, SessionKeepsThemCompactOnlyWhenAsked) {
+  const model::Connection compact = sessionOf(true);
+  const model::Connection built = sessionOf(false);
+  ASSERT_EQ(compact.events.size(), 48u + 16u + 1u);
+  ASSERT_EQ(built.events.size(), compact.events.size());
+  EXPECT_TRUE(compact.events.front().isCompact());
+  EXPECT_TRUE(compact.events[60].isCompact());  // a tail one
+  EXPECT_TRUE(compact.events.front().summary.empty());
+  EXPECT_FALSE(built.events.front().isCompact());
+  EXPECT_EQ(built.events.front().summary, "down 1 \"quoted\"");
+  EXPECT_EQ(compact.events.front().kind, "test.bulk");
+  EXPECT_EQ(compact.events.front().stage, model::Stage::Active);
+  EXPECT_EQ(compact.events.front().dir, Direction::ToClient);
+  EXPECT_EQ(compact.events[1].frame, 2u);
+  // Expanded one by one, the compact events are the built ones.
+  for (std::size_t i = 0; i < compact.events.size(); ++i) {
+    model::Event e = compact.events[i];
+    model::expandCompact(e);
+    EXPECT_FALSE(e.isCompact());
+    EXPECT_EQ(e.summary, built.events[i].summary) << i;
+    EXPECT_EQ(e.fields, built.events[i].fields) << i;
+    EXPECT_EQ(e.frame, built.events[i].frame) << i;
+  }
+}
+
+TEST(CompactEvents, JsonIsTheSameAsForBuiltEventsWithAndWithoutRedaction) {
+  const model::Connection compact = sessionOf(true);
+  const model::Connection built = sessionOf(false);
+  const std::string line = jsonOf(built, false);
+  ASSERT_NE(line.find(R"("summary":"down 1 \"quoted\"","fields":{"length":1,"alert_sized":false,)"
+                      R"("name":"rdpdr","names":["A","B"]})"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(jsonOf(compact, false), line);
+  EXPECT_EQ(jsonOf(compact, true), jsonOf(built, true));
+}
+
+TEST(CompactEvents, FieldLookupReadsCompactAndBuiltAlike) {
+  const model::Connection compact = sessionOf(true);
+  const model::Connection built = sessionOf(false);
+  for (std::size_t i = 0; i + 1 < compact.events.size(); ++i) {
+    EXPECT_EQ(model::eventNumber(compact.events[i], "length"),
+              model::eventNumber(built.events[i], "length"));
+    EXPECT_EQ(model::eventFlag(compact.events[i], "alert_sized"),
+              model::eventFlag(built.events[i], "alert_sized"));
+    EXPECT_EQ(model::eventNumber(compact.events[i], "absent"), std::nullopt);
+    EXPECT_EQ(model::eventFlag(compact.events[i], "length"), std::nullopt);  // not a flag
+  }
+  EXPECT_EQ(model::eventNumber(compact.events[1], "length"), std::optional<std::uint64_t>(2));
+  EXPECT_EQ(model::eventFlag(compact.events[1], "alert_sized"), std::optional<bool>(true));
+}
+
+// Every lab capture (captures/<scenario>/capture.pcap, with its keys.log), analysed with compact
+// and with built bulk events: the same JSON line and diagnosis for every connection. This covers
+// every dissector's describe function on real traffic.
+std::vector<std::string> linesOf(const fs::path& dir, bool compact, const rules::RuleSet& rules) {
+  std::unique_ptr<KeyStore> keys;
+  if (fs::exists(dir / "keys.log")) {
+    keys = std::move(KeyStore::load((dir / "keys.log").string(), "").store);
+  }
+  AnalyzerOptions options;
+  options.keys = keys.get();
+  options.compact_bulk_events = compact;
+  std::vector<std::string> lines;
+  Analyzer analyzer(options, [&](model::Connection&& c) {
+    rules::diagnose(c, rules);
+    lines.push_back(jsonOf(c, false));
+  });
+  auto opened = capture::openFiles({(dir / "capture.pcap").string()});
+  EXPECT_TRUE(opened.source) << opened.error;
+  if (!opened.source) {
+    return lines;
+  }
+  capture::RawPacket pkt;
+  while (opened.source->next(pkt)) {
+    analyzer.onPacket(pkt);
+  }
+  analyzer.finish();
+  return lines;
+}
+
+TEST(CompactEvents, LabCapturesGiveTheSameJsonCompactOrBuilt) {
+  const fs::path root = fs::path(RDPSCOPE_SOURCE_DIR) / "captures";
+  if (!fs::exists(root)) {
+    GTEST_SKIP() << "captures/ absent";
+  }
+  auto rules = rules::loadDefaultRules();
+  ASSERT_TRUE(rules) << rules.error();
+  int captures = 0;
+  // Every bulk kind must occur, so that each describe function is compared on real traffic.
+  std::map<std::string, std::size_t> bulk_seen = {{"\"tls.application_data\"", 0},
+                                                   {"\"rdp.fastpath\"", 0},
+                                                   {"\"rdp.channel_data\"", 0},
+                                                   {"\"rdp.encrypted\"", 0},
+                                                   {"\"rdp.data_pdu\"", 0}};
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (!fs::exists(entry.path() / "capture.pcap")) {
+      continue;
+    }
+    const auto built = linesOf(entry.path(), false, *rules);
+    const auto compact = linesOf(entry.path(), true, *rules);
+    ASSERT_EQ(compact.size(), built.size()) << entry.path();
+    for (std::size_t i = 0; i < built.size(); ++i) {
+      EXPECT_EQ(compact[i], built[i]) << entry.path() << " connection " << i;
+    }
+    for (const auto& line : built) {
+      for (auto& [kind, seen] : bulk_seen) {
+        for (auto at = line.find(kind); at != std::string::npos; at = line.find(kind, at + 1)) {
+          ++seen;
+        }
+      }
+    }
+    ++captures;
+  }
+  EXPECT_GT(captures, 10);
+  for (const auto& [kind, seen] : bulk_seen) {
+    EXPECT_GT(seen, 10u) << kind;
+  }
+}
+
+}  // namespace
+}  // namespace rdpscope::engine
