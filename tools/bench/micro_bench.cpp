@@ -18,6 +18,7 @@
 #include "capture/packet_source.h"
 #include "engine/analyzer.h"
 #include "engine/session.h"
+#include "output/json_writer.h"
 #include "stream/tcp_reassembler.h"
 
 using namespace rdpscope;
@@ -224,12 +225,21 @@ BENCHMARK(BM_RdpFastPath_Fips);
 
 // A suppressed bulk event: built and handed to emitBulk() versus given as a stub
 // (DissectContext::emitBulkStub(), what dissectors do).
-model::Event makeAppData(const engine::BulkStub& stub) {
-  model::Event ev;
-  ev.kind = "tls.application_data";
-  ev.summary = "application data, " + std::to_string(stub.value) + " bytes";
-  ev.fields["length"] = stub.value;
-  return ev;
+void describeAppData(const model::CompactBody& body, model::Direction /*dir*/,
+                     model::EventBodySink& sink) {
+  sink.summary("application data, ");
+  sink.summaryNumber(body.value);
+  sink.summary(" bytes");
+  sink.fieldNumber("length", body.value);
+}
+
+engine::BulkStub appDataStub(std::uint64_t length) {
+  engine::BulkStub stub;
+  stub.kind = "tls.application_data";
+  stub.body.describe = &describeAppData;
+  stub.body.value = length;
+  stub.dir = model::Direction::ToClient;
+  return stub;
 }
 
 void BM_SuppressedBulkEvent_Built(benchmark::State& state) {
@@ -237,10 +247,7 @@ void BM_SuppressedBulkEvent_Built(benchmark::State& state) {
   std::uint64_t frame = 0;
   for (auto _ : state) {
     s.setCurrent(++frame, Timestamp{static_cast<std::int64_t>(frame)}, model::Direction::ToClient);
-    engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false, {}};
-    model::Event ev = makeAppData(stub);
-    ev.dir = stub.dir;
-    s.emitBulk(std::move(ev));
+    s.emitBulk(appDataStub(1234).build());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
@@ -252,12 +259,36 @@ void BM_SuppressedBulkEvent_Stub(benchmark::State& state) {
   for (auto _ : state) {
     s.setCurrent(++frame, Timestamp{static_cast<std::int64_t>(frame)}, model::Direction::ToClient);
     engine::DissectContext& ctx = s;
-    engine::BulkStub stub{&makeAppData, 1234, 0, model::Direction::ToClient, false, {}};
-    ctx.emitBulkStub(stub);
+    ctx.emitBulkStub(appDataStub(1234));
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_SuppressedBulkEvent_Stub);
+
+// A connection's kept bulk events (48 + 16 application-data records) from finish() to its JSON
+// text: built events (summary string and field tree, then written and freed) versus compact ones
+// written by their describe function (SessionConfig::compact_bulk_events, the streaming JSON path).
+void keptBulkEventsToJson(benchmark::State& state, bool compact) {
+  std::string out;
+  for (auto _ : state) {
+    engine::SessionConfig config;
+    config.compact_bulk_events = compact;
+    engine::Session s(model::Connection{}, nullptr, config);
+    for (std::uint64_t frame = 1; frame <= 200; ++frame) {
+      s.setCurrent(frame, Timestamp{static_cast<std::int64_t>(frame) * 1000},
+                   model::Direction::ToClient);
+      s.emitBulkStub(appDataStub(1000 + frame));
+    }
+    model::Connection c = s.finish();
+    output::writeConnectionJsonTail(out, c, false);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * (48 + 16));
+}
+void BM_KeptBulkEventsToJson_Built(benchmark::State& s) { keptBulkEventsToJson(s, false); }
+void BM_KeptBulkEventsToJson_Compact(benchmark::State& s) { keptBulkEventsToJson(s, true); }
+BENCHMARK(BM_KeptBulkEventsToJson_Built);
+BENCHMARK(BM_KeptBulkEventsToJson_Compact);
 
 // Heap bytes per finished connection kept in memory (what a caller holding finished connections
 // pays): every connection of `scenario` replayed `copies` times with distinct client ports,
