@@ -13,9 +13,9 @@ namespace rdpscope::engine {
 struct SessionConfig {
   const KeyStore* keys = nullptr;
   bool redact_identities = false;
-  // Kept bulk events stay compact (model::Event::isCompact) for a user that reads them through
-  // model::eventNumber / eventFlag and writes them with describe (the streaming JSON writer);
-  // false: they are built, for every other reader.
+  // Kept bulk events stay compact (model::Event::isCompact) for a user that reads their fields
+  // through model::pickFields and writes them with describe (the rules and the streaming JSON
+  // writer); false: they are built, for every other reader.
   bool compact_bulk_events = false;
 };
 

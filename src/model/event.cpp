@@ -13,7 +13,7 @@ void EventBodySink::summaryNumber(std::uint64_t value) {
 
 namespace {
 
-// Fills an Event's summary string and field tree: what the dissector's old make() built.
+// Fills an Event's summary string and field tree, as every reader but the JSON writer needs.
 class TreeSink final : public EventBodySink {
  public:
   explicit TreeSink(Event& event) : event_(event) {}
