@@ -120,6 +120,77 @@ void describeAppData(const model::CompactBody& body, Direction /*dir*/,
   }
 }
 
+// A ClientHello event's content, kept for its describe function: the largest handshake event
+// (four name lists), written once per connection and otherwise only counted by the rules, which
+// read its frame.
+struct ClientHelloPayload final : model::CompactPayload {
+  std::uint16_t legacy_version = 0;
+  std::vector<std::uint16_t> supported_versions;
+  std::vector<std::uint16_t> cipher_suites;
+  std::vector<std::uint16_t> signature_algorithms;
+  std::vector<std::uint16_t> groups;
+  std::vector<std::uint16_t> extension_types;
+  std::string sni;
+  std::vector<std::string> alpn;
+  std::size_t session_id_length = 0;
+  bool session_ticket = false;
+  std::size_t session_ticket_length = 0;
+  std::string ja3;
+  std::string ja4;
+  std::string top_version;  // the highest version offered, for the summary
+};
+
+// Names of the first `cap` values, as namesOf() gives them (UNKNOWN(0x..) when not in the table).
+void describeNames(model::EventBodySink& sink, std::string_view key, CodeTable table,
+                   const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
+  sink.beginList(key);
+  for (std::size_t i = 0; i < values.size() && i < cap; ++i) {
+    if (const CodeName* entry = findCode(table, values[i])) {
+      sink.listText(entry->name);
+    } else {
+      sink.listText(codeName(table, values[i]));
+    }
+  }
+  sink.endList();
+}
+
+void describeClientHello(const model::CompactBody& body, Direction /*dir*/,
+                         model::EventBodySink& sink) {
+  const auto& ch = static_cast<const ClientHelloPayload&>(*body.payload);
+  sink.summary("ClientHello up to ");
+  sink.summary(ch.top_version);
+  sink.summary(", ");
+  sink.summaryNumber(ch.cipher_suites.size());
+  sink.summary(" cipher suites");
+  if (!ch.sni.empty()) {
+    sink.summary(", SNI ");
+    sink.summary(ch.sni);
+  }
+  sink.fieldText("version", versionName(ch.legacy_version));
+  sink.fieldNumber("version_value", ch.legacy_version);
+  describeNames(sink, "supported_versions", protocolVersions(), ch.supported_versions);
+  describeNames(sink, "cipher_suites", cipherSuites(), ch.cipher_suites);
+  sink.fieldNumber("cipher_suites_count", ch.cipher_suites.size());
+  if (ch.sni.empty()) {
+    sink.fieldNull("sni");
+  } else {
+    sink.fieldText("sni", ch.sni);
+  }
+  sink.beginList("alpn");
+  for (const std::string& protocol : ch.alpn) {
+    sink.listText(protocol);
+  }
+  sink.endList();
+  describeNames(sink, "signature_algorithms", signatureSchemes(), ch.signature_algorithms);
+  describeNames(sink, "groups", namedGroups(), ch.groups);
+  sink.fieldNumber("session_id_length", ch.session_id_length);
+  sink.fieldFlag("session_ticket", ch.session_ticket);
+  sink.fieldNumber("session_ticket_length", ch.session_ticket_length);
+  describeNames(sink, "extensions", extensionTypes(), ch.extension_types);
+  sink.fieldText("ja3", ch.ja3);
+  sink.fieldText("ja4", ch.ja4);
+}
+
 Fields namesOf(CodeTable table, const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
   Fields arr = Fields::array();
   arr.get_ref<Fields::array_t&>().reserve(std::min(values.size(), cap));
@@ -681,42 +752,41 @@ class TlsDissector final : public engine::Dissector {
         keep_transcript_ = rsa != nullptr;
         transcript_.clear();
         addTranscript(whole);
-        Fields f;
-        model::reserveMembers(f, 17);
-        model::setMember(f, "version", versionName(ch->legacy_version));
-        model::setMember(f, "version_value", ch->legacy_version);
-        model::setMember(f, "supported_versions",
-                         namesOf(protocolVersions(), ch->supported_versions));
-        model::setMember(f, "cipher_suites", namesOf(cipherSuites(), ch->cipher_suites));
-        model::setMember(f, "cipher_suites_count", ch->cipher_suites.size());
-        model::setMember(f, "sni", ch->sni.empty() ? Fields(nullptr) : Fields(ch->sni));
-        model::setMember(f, "alpn", ch->alpn);
-        model::setMember(f, "signature_algorithms",
-                         namesOf(signatureSchemes(), ch->signature_algorithms));
-        model::setMember(f, "groups", namesOf(namedGroups(), ch->groups));
-        model::setMember(f, "session_id_length", ch->session_id.size());
-        model::setMember(f, "session_ticket", ch->has_session_ticket_ext);
-        model::setMember(f, "session_ticket_length", ch->session_ticket_len);
-        std::vector<std::uint16_t> ext_types;
-        for (const auto& e : ch->extensions) ext_types.push_back(e.type);
-        model::setMember(f, "extensions", namesOf(extensionTypes(), ext_types));
-        const std::string ja3 = ja3Hash(*ch);
-        const std::string ja4v = ja4(*ch);
-        model::setMember(f, "ja3", ja3);
-        model::setMember(f, "ja4", ja4v);
-        model::setMember(summary, "ja3", ja3);
-        model::setMember(summary, "ja4", ja4v);
-        model::setMember(summary, "sni", f["sni"]);
+        auto payload = std::make_shared<ClientHelloPayload>();
+        payload->legacy_version = ch->legacy_version;
+        payload->supported_versions = ch->supported_versions;
+        payload->cipher_suites = ch->cipher_suites;
+        payload->signature_algorithms = ch->signature_algorithms;
+        payload->groups = ch->groups;
+        payload->extension_types.reserve(ch->extensions.size());
+        for (const auto& e : ch->extensions) payload->extension_types.push_back(e.type);
+        payload->sni = ch->sni;
+        payload->alpn = ch->alpn;
+        payload->session_id_length = ch->session_id.size();
+        payload->session_ticket = ch->has_session_ticket_ext;
+        payload->session_ticket_length = ch->session_ticket_len;
+        payload->ja3 = ja3Hash(*ch);
+        payload->ja4 = ja4(*ch);
+        model::setMember(summary, "ja3", payload->ja3);
+        model::setMember(summary, "ja4", payload->ja4);
+        model::setMember(summary, "sni", ch->sni.empty() ? Fields(nullptr) : Fields(ch->sni));
         std::string top = ch->supported_versions.empty() ? versionName(ch->legacy_version) : "";
         if (top.empty()) {
           std::uint16_t best = 0;
           for (auto v : ch->supported_versions) if (!isGrease(v)) best = std::max(best, v);
           top = versionName(best);
         }
-        emit(ctx, dir, "tls.client_hello",
-             "ClientHello up to " + top + ", " + std::to_string(ch->cipher_suites.size()) +
-                 " cipher suites" + (ch->sni.empty() ? "" : ", SNI " + ch->sni),
-             std::move(f), decrypted);
+        payload->top_version = std::move(top);
+        // Compact (model::CompactBody): described only when written; the engine builds it for
+        // readers other than the streaming JSON writer.
+        Event ev{Event::CompactTag{}};
+        ev.kind = "tls.client_hello";
+        ev.stage = Stage::Tls;
+        ev.dir = dir;
+        ev.decrypted = decrypted;
+        ev.compact.describe = &describeClientHello;
+        ev.compact.payload = std::move(payload);
+        ctx.emit(std::move(ev));
         return true;
       }
       case kHsServerHello: {

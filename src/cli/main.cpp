@@ -509,7 +509,7 @@ int runAnalysis(CliOptions& o) {
   ao.max_flows = o.max_flows;
   // Streamed JSON reads connections only through the rules and the JSON writer, both of which
   // take compact bulk events as they are (no summary or field tree built for them).
-  ao.compact_bulk_events = stream_json;
+  ao.compact_events = stream_json;
   engine::Analyzer analyzer(ao, on_connection);
   analyzer_ptr = &analyzer;
 

@@ -239,7 +239,7 @@ Analyzer::Flow* Analyzer::lookupOrCreate(const capture::RawPacket& raw, const Pa
   }
   flow->session = std::make_unique<Session>(
       std::move(conn), Session::LazyDissector{dissector},
-      SessionConfig{options_.keys, options_.redact_identities, options_.compact_bulk_events});
+      SessionConfig{options_.keys, options_.redact_identities, options_.compact_events});
   Flow* raw_flow = flow.get();
   raw_flow->expiry = kExpiresIdle;
   expiry_[kExpiresIdle].push_back(raw_flow);

@@ -41,9 +41,9 @@ struct AnalyzerOptions {
   // drives it with sweepAt() (engine::ShardedAnalyzer, so every shard sweeps at the instants
   // the single-threaded analyzer would).
   bool sweep_on_packets = true;
-  // Connections come out with their kept bulk events compact (SessionConfig): for a sink that
+  // Connections come out with their compact events still compact (SessionConfig): for a sink that
   // reads them only through the rules and the JSON writer.
-  bool compact_bulk_events = false;
+  bool compact_events = false;
 };
 
 struct AnalyzerStats {

@@ -50,7 +50,7 @@ class KeyStore;
 
 // A high-volume event in compact form (no strings, no JSON). The engine counts it and, only if
 // it is among the few kept in the timeline, turns it into an event: left compact
-// (model::CompactBody) when its user asked for that (SessionConfig::compact_bulk_events), else
+// (model::CompactBody) when its user asked for that (SessionConfig::compact_events), else
 // built. body.describe must give exactly the summary and fields the event has; the engine sets
 // frame and ts.
 struct BulkStub {

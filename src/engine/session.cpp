@@ -181,7 +181,7 @@ void Session::end(Direction dir, EndReason why) {
 
 model::Event Session::eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) const {
   model::Event ev = std::move(stub).compactEvent();
-  if (!config_.compact_bulk_events) {
+  if (!config_.compact_events) {
     model::expandCompact(ev);
   }
   ev.frame = frame;
@@ -260,6 +260,12 @@ model::Connection Session::finish() {
       sorted.push_back(std::move(events[i]));
     }
     events = std::move(sorted);
+  }
+  if (!config_.compact_events) {
+    // Compact events a dissector emitted itself (a ClientHello); the bulk ones are built above.
+    for (model::Event& ev : events) {
+      model::expandCompact(ev);
+    }
   }
   return std::move(connection_);
 }

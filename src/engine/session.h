@@ -13,10 +13,11 @@ namespace rdpscope::engine {
 struct SessionConfig {
   const KeyStore* keys = nullptr;
   bool redact_identities = false;
-  // Kept bulk events stay compact (model::Event::isCompact) for a user that reads their fields
-  // through model::pickFields and writes them with describe (the rules and the streaming JSON
-  // writer); false: they are built, for every other reader.
-  bool compact_bulk_events = false;
+  // Compact events (model::Event::isCompact: the kept bulk events, and those a dissector emits
+  // compact, such as a ClientHello) stay compact for a user that reads their fields through
+  // model::pickFields and writes them with describe (the rules and the streaming JSON writer);
+  // false: finish() builds them, for every other reader.
+  bool compact_events = false;
 };
 
 class Session final : public DissectContext {

@@ -30,9 +30,18 @@ class TreeSink final : public EventBodySink {
   void fieldValue(std::string_view key, const Fields& value) override {
     setMember(event_.fields, key, value);
   }
+  void fieldNull(std::string_view key) override { setMember(event_.fields, key, nullptr); }
+  void beginList(std::string_view key) override {
+    list_key_ = key;
+    list_ = Fields::array();
+  }
+  void listText(std::string_view element) override { list_.push_back(std::string(element)); }
+  void endList() override { setMember(event_.fields, list_key_, std::move(list_)); }
 
  private:
   Event& event_;
+  std::string_view list_key_;
+  Fields list_;
 };
 
 // Catches the picked fields, ignoring the summary and every other field.
@@ -56,6 +65,10 @@ class PickSink final : public EventBodySink {
       pickValue(*pick, value);
     }
   }
+  void fieldNull(std::string_view /*key*/) override {}
+  void beginList(std::string_view /*key*/) override {}
+  void listText(std::string_view /*element*/) override {}
+  void endList() override {}
 
   static void pickValue(FieldPick& pick, const Fields& value) {
     if (value.is_number_unsigned()) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -122,7 +123,12 @@ class EventBodySink {
   virtual void fieldNumber(std::string_view key, std::uint64_t value) = 0;
   virtual void fieldFlag(std::string_view key, bool value) = 0;
   virtual void fieldText(std::string_view key, std::string_view value) = 0;
-  virtual void fieldValue(std::string_view key, const Fields& value) = 0;  // arrays and the rest
+  virtual void fieldValue(std::string_view key, const Fields& value) = 0;  // anything else
+  virtual void fieldNull(std::string_view key) = 0;
+  // An array of strings: beginList, listText for each element, endList.
+  virtual void beginList(std::string_view key) = 0;
+  virtual void listText(std::string_view element) = 0;
+  virtual void endList() = 0;
   // A number as a summary part (no allocation).
   void summaryNumber(std::uint64_t value);
 };
@@ -131,8 +137,15 @@ class EventBodySink {
 // fields exist: the dissector's few numbers and a describe function that produces them. Kept
 // this way until an output needs the text; the streaming JSON writer never builds them (issue 8:
 // a tree built, written and freed for each of a connection's 64 kept bulk events).
+// What a describe function may need beyond the numbers: a dissector's parsed PDU (a
+// ClientHello's value lists), shared and never changed once made.
+struct CompactPayload {
+  virtual ~CompactPayload() = default;
+};
+
 struct CompactBody {
   void (*describe)(const CompactBody& body, Direction dir, EventBodySink& sink) = nullptr;
+  std::shared_ptr<const CompactPayload> payload;  // describe-defined; usually none
   std::uint64_t value = 0;   // describe-defined, e.g. the record length
   std::uint32_t flags = 0;   // describe-defined
   std::string text;          // describe-defined short text, e.g. a channel name (no allocation
@@ -156,7 +169,7 @@ struct Event {
   Fields fields = Fields::object();
   // Set while the event is compact: `summary` and `fields` are then empty, and what they will
   // hold is what compact.describe gives. Only the engine makes compact events, and only when
-  // its user asked for them (SessionConfig::compact_bulk_events); kind, stage, dir, decrypted,
+  // its user asked for them (SessionConfig::compact_events); kind, stage, dir, decrypted,
   // frame and ts are always set.
   CompactBody compact;
 

@@ -369,6 +369,23 @@ class CompactEventWriter final : public model::EventBodySink {
     nextField(key);
     w_.value(value);
   }
+  void fieldNull(std::string_view key) override {
+    nextField(key);
+    w_.null();
+  }
+  void beginList(std::string_view key) override {
+    nextField(key);
+    w_.raw("[");
+    list_empty_ = true;
+  }
+  void listText(std::string_view element) override {
+    if (!list_empty_) {
+      w_.raw(",");
+    }
+    list_empty_ = false;
+    w_.str(element);
+  }
+  void endList() override { w_.raw("]"); }
   // Closes the fields object (writes the summary and an empty object if no field came).
   void finish() {
     if (!fields_open_) {
@@ -396,6 +413,7 @@ class CompactEventWriter final : public model::EventBodySink {
   LineWriter& w_;
   std::string& summary_;
   bool fields_open_ = false;
+  bool list_empty_ = true;
 };
 
 void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {

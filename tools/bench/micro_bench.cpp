@@ -267,12 +267,12 @@ BENCHMARK(BM_SuppressedBulkEvent_Stub);
 
 // A connection's kept bulk events (48 + 16 application-data records) from finish() to its JSON
 // text: built events (summary string and field tree, then written and freed) versus compact ones
-// written by their describe function (SessionConfig::compact_bulk_events, the streaming JSON path).
+// written by their describe function (SessionConfig::compact_events, the streaming JSON path).
 void keptBulkEventsToJson(benchmark::State& state, bool compact) {
   std::string out;
   for (auto _ : state) {
     engine::SessionConfig config;
-    config.compact_bulk_events = compact;
+    config.compact_events = compact;
     engine::Session s(model::Connection{}, nullptr, config);
     for (std::uint64_t frame = 1; frame <= 200; ++frame) {
       s.setCurrent(frame, Timestamp{static_cast<std::int64_t>(frame) * 1000},

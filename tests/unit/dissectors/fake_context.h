@@ -24,6 +24,7 @@ class FakeContext : public engine::DissectContext {
     if (event.frame == 0) {
       event.frame = frame;
     }
+    model::expandCompact(event);  // as engine::Session does for readers like these tests
     events.push_back(std::move(event));
   }
   void emitBulk(model::Event event) override {

@@ -1,9 +1,12 @@
-// Compact bulk events (model::CompactBody, SessionConfig::compact_bulk_events): the streaming JSON
+// Compact events (model::CompactBody, SessionConfig::compact_events): the streaming JSON
 // path writes them straight from their describe functions, every other reader gets them built.
 // Both must give the same bytes; the rules must read the same facts from either.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -47,7 +50,7 @@ BulkStub testStub(std::uint64_t value, std::uint32_t flags, std::string text) {
 // The same 100 stubs (48 kept at the start, 16 at the end) through a session, compact or not.
 model::Connection sessionOf(bool compact) {
   SessionConfig config;
-  config.compact_bulk_events = compact;
+  config.compact_events = compact;
   Session s(model::Connection{}, nullptr, config);
   for (std::uint64_t i = 1; i <= 100; ++i) {
     s.setCurrent(i, Timestamp{static_cast<std::int64_t>(i) * 1000}, Direction::ToServer);
@@ -115,8 +118,8 @@ TEST(CompactEvents, FieldLookupReadsCompactAndBuiltAlike) {
 }
 
 // Every lab capture (captures/<scenario>/capture.pcap, with its keys.log), analysed with compact
-// and with built bulk events: the same JSON line and diagnosis for every connection. This covers
-// every dissector's describe function on real traffic.
+// and with built events (the bulk kinds and the ClientHello): the same JSON line and diagnosis
+// for every connection. This covers every dissector's describe function on real traffic.
 std::vector<std::string> linesOf(const fs::path& dir, bool compact, const rules::RuleSet& rules) {
   std::unique_ptr<KeyStore> keys;
   if (fs::exists(dir / "keys.log")) {
@@ -124,7 +127,7 @@ std::vector<std::string> linesOf(const fs::path& dir, bool compact, const rules:
   }
   AnalyzerOptions options;
   options.keys = keys.get();
-  options.compact_bulk_events = compact;
+  options.compact_events = compact;
   std::vector<std::string> lines;
   Analyzer analyzer(options, [&](model::Connection&& c) {
     rules::diagnose(c, rules);
@@ -143,6 +146,29 @@ std::vector<std::string> linesOf(const fs::path& dir, bool compact, const rules:
   return lines;
 }
 
+// Compact and built events come from the same describe function, so the comparison above cannot
+// see a describe that writes a wrong value (the goldens can). This checks the ClientHello's own
+// values against what the TLS dissector put in the connection's `tls` summary independently.
+void checkClientHelloAgainstSummary(const std::string& line) {
+  const auto conn = nlohmann::json::parse(line);
+  for (const auto& ev : conn.at("events")) {
+    if (ev.at("kind") != "tls.client_hello") {
+      continue;
+    }
+    const auto& f = ev.at("fields");
+    const auto& tls = conn.at("tls");
+    EXPECT_EQ(f.at("ja3"), tls.at("ja3")) << line.substr(0, 200);
+    EXPECT_EQ(f.at("ja4"), tls.at("ja4")) << line.substr(0, 200);
+    EXPECT_EQ(f.at("sni"), tls.at("sni")) << line.substr(0, 200);
+    const auto count = f.at("cipher_suites_count").get<std::size_t>();
+    EXPECT_EQ(f.at("cipher_suites").size(), std::min<std::size_t>(count, 128));
+    EXPECT_NE(ev.at("summary").get<std::string>().find(", " + std::to_string(count) +
+                                                        " cipher suites"),
+              std::string::npos);
+    return;  // the first ClientHello is the one summarized
+  }
+}
+
 TEST(CompactEvents, LabCapturesGiveTheSameJsonCompactOrBuilt) {
   const fs::path root = fs::path(RDPSCOPE_SOURCE_DIR) / "captures";
   if (!fs::exists(root)) {
@@ -151,12 +177,13 @@ TEST(CompactEvents, LabCapturesGiveTheSameJsonCompactOrBuilt) {
   auto rules = rules::loadDefaultRules();
   ASSERT_TRUE(rules) << rules.error();
   int captures = 0;
-  // Every bulk kind must occur, so that each describe function is compared on real traffic.
+  // Every compact kind must occur, so that each describe function is compared on real traffic.
   std::map<std::string, std::size_t> bulk_seen = {{"\"tls.application_data\"", 0},
                                                    {"\"rdp.fastpath\"", 0},
                                                    {"\"rdp.channel_data\"", 0},
                                                    {"\"rdp.encrypted\"", 0},
-                                                   {"\"rdp.data_pdu\"", 0}};
+                                                   {"\"rdp.data_pdu\"", 0},
+                                                   {"\"tls.client_hello\"", 0}};
   for (const auto& entry : fs::directory_iterator(root)) {
     if (!fs::exists(entry.path() / "capture.pcap")) {
       continue;
@@ -168,6 +195,7 @@ TEST(CompactEvents, LabCapturesGiveTheSameJsonCompactOrBuilt) {
       EXPECT_EQ(compact[i], built[i]) << entry.path() << " connection " << i;
     }
     for (const auto& line : built) {
+      checkClientHelloAgainstSummary(line);
       for (auto& [kind, seen] : bulk_seen) {
         for (auto at = line.find(kind); at != std::string::npos; at = line.find(kind, at + 1)) {
           ++seen;
