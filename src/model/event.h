@@ -133,16 +133,17 @@ class EventBodySink {
   void summaryNumber(std::uint64_t value);
 };
 
-// A high-volume event (TLS application data, fast-path and channel PDUs) before its summary and
-// fields exist: the dissector's few numbers and a describe function that produces them. Kept
-// this way until an output needs the text; the streaming JSON writer never builds them (issue 8:
-// a tree built, written and freed for each of a connection's 64 kept bulk events).
 // What a describe function may need beyond the numbers: a dissector's parsed PDU (a
 // ClientHello's value lists), shared and never changed once made.
 struct CompactPayload {
   virtual ~CompactPayload() = default;
 };
 
+// An event before its summary and fields exist: the dissector's few numbers (or a payload) and
+// a describe function that produces them. The kept high-volume events (TLS application data,
+// fast-path and channel PDUs) and the ClientHello come this way. Kept so until an output needs
+// the text; the streaming JSON writer never builds them (issue 8: a tree built, written and
+// freed for each of a connection's 64 kept bulk events and its ClientHello name lists).
 struct CompactBody {
   void (*describe)(const CompactBody& body, Direction dir, EventBodySink& sink) = nullptr;
   std::shared_ptr<const CompactPayload> payload;  // describe-defined; usually none
@@ -168,9 +169,9 @@ struct Event {
   bool decrypted = false;    // seen only thanks to TLS decryption
   Fields fields = Fields::object();
   // Set while the event is compact: `summary` and `fields` are then empty, and what they will
-  // hold is what compact.describe gives. Only the engine makes compact events, and only when
-  // its user asked for them (SessionConfig::compact_events); kind, stage, dir, decrypted,
-  // frame and ts are always set.
+  // hold is what compact.describe gives. Dissectors and the engine make them; the engine keeps
+  // them compact only when its user asked for that (SessionConfig::compact_events) and builds
+  // them otherwise. kind, stage, dir, decrypted, frame and ts are always set.
   CompactBody compact;
 
   bool isCompact() const { return compact.describe != nullptr; }
