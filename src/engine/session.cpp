@@ -179,11 +179,8 @@ void Session::end(Direction dir, EndReason why) {
   }
 }
 
-model::Event Session::eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) const {
+model::Event Session::eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) {
   model::Event ev = std::move(stub).compactEvent();
-  if (!config_.compact_events) {
-    model::expandCompact(ev);
-  }
   ev.frame = frame;
   ev.ts = ts;
   return ev;
@@ -262,7 +259,7 @@ model::Connection Session::finish() {
     events = std::move(sorted);
   }
   if (!config_.compact_events) {
-    // Compact events a dissector emitted itself (a ClientHello); the bulk ones are built above.
+    // Every compact event: the kept bulk ones and those a dissector emitted (a ClientHello).
     for (model::Event& ev : events) {
       model::expandCompact(ev);
     }

@@ -102,8 +102,8 @@ class Session final : public DissectContext {
   };
   std::vector<HeadStub> head_stubs_;
   void mergeHeadStubs();
-  // The event a kept stub becomes at finish(): compact or built (SessionConfig).
-  model::Event eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) const;
+  // The compact event a kept stub becomes at finish() (built there unless SessionConfig says).
+  static model::Event eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts);
   std::size_t bulk_kept_ = 0;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   std::size_t tail_next_ = 0;         // ring mode: next slot to overwrite

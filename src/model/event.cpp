@@ -119,16 +119,4 @@ void pickFields(const Event& event, std::span<FieldPick> picks) {
   }
 }
 
-std::optional<std::uint64_t> eventNumber(const Event& event, std::string_view key) {
-  FieldPick pick{key, std::nullopt, std::nullopt};
-  pickFields(event, std::span<FieldPick>(&pick, 1));
-  return pick.number;
-}
-
-std::optional<bool> eventFlag(const Event& event, std::string_view key) {
-  FieldPick pick{key, std::nullopt, std::nullopt};
-  pickFields(event, std::span<FieldPick>(&pick, 1));
-  return pick.flag;
-}
-
 }  // namespace rdpscope::model

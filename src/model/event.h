@@ -190,16 +190,13 @@ struct Event {
 void expandCompact(Event& event);
 
 // Number and flag fields of an event, compact or not: what the rules read from high-volume
-// events, without building the compact one's tree. pickFields reads several in one pass: each
-// pick's number or flag is set when its key holds an unsigned number or a boolean. The single
-// reads give nullopt when the key is absent or of another type.
+// events, without building the compact one's tree, several in one pass: each pick's number or
+// flag is set when its key holds an unsigned number or a boolean, else left nullopt.
 struct FieldPick {
   std::string_view key;
   std::optional<std::uint64_t> number;
   std::optional<bool> flag;
 };
 void pickFields(const Event& event, std::span<FieldPick> picks);
-std::optional<std::uint64_t> eventNumber(const Event& event, std::string_view key);
-std::optional<bool> eventFlag(const Event& event, std::string_view key);
 
 }  // namespace rdpscope::model

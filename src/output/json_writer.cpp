@@ -654,13 +654,13 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
       ev.compact.describe(ev.compact, ev.dir, body);
       body.finish();
     } else if (redact) {
-      // Redaction reads the built summary and fields.
-      model::Event built;
+      // Redaction reads the built summary and fields (a copy only for a compact event).
+      std::optional<model::Event> built;
       const model::Event* shown = &ev;
       if (ev.isCompact()) {
-        built = ev;
-        model::expandCompact(built);
-        shown = &built;
+        built.emplace(ev);
+        model::expandCompact(*built);
+        shown = &*built;
       }
       w.text(detail::eventText(*shown, true));
       w.member("fields");
