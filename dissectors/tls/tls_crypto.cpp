@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -57,6 +59,9 @@ constexpr SuiteInfo kSuites[] = {
 constexpr std::size_t kAeadTag = 16;         // RFC 5116 / RFC 7539 tag length
 constexpr std::size_t kGcmExplicitNonce = 8;  // RFC 5288 3
 
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
+};
 struct KdfFree {
   void operator()(EVP_KDF_CTX* c) const noexcept { EVP_KDF_CTX_free(c); }
 };
@@ -71,6 +76,51 @@ EVP_KDF* fetchKdf(const char* name) {
   return hkdf;
 }
 
+// An HMAC context for `digest` ("SHA256" or "SHA384"), made once per thread and digest: making
+// one and loading its digest costs more than the HMAC itself (issue 8).
+EVP_MAC_CTX* hmacFor(const char* digest) {
+  struct Cached {
+    std::string digest;
+    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx;
+  };
+  thread_local std::vector<Cached> cache;
+  for (const Cached& c : cache) {
+    if (c.digest == digest) {
+      return c.ctx.get();
+    }
+  }
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) return nullptr;
+  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac));
+  EVP_MAC_free(mac);
+  if (!ctx) return nullptr;
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) return nullptr;
+  cache.push_back(Cached{digest, std::move(ctx)});
+  return cache.back().ctx.get();
+}
+
+// A cipher by name, fetched once per process and name (a fetch per decryptor was a tenth of the
+// cost of making one). Fetched algorithms are immutable and thread-safe; the few suites' ciphers
+// live until the process ends.
+EVP_CIPHER* fetchCipher(const char* name) {
+  static std::mutex mutex;
+  static std::vector<std::pair<std::string, EVP_CIPHER*>> fetched;
+  const std::lock_guard<std::mutex> lock(mutex);
+  for (const auto& [n, cipher] : fetched) {
+    if (n == name) {
+      return cipher;
+    }
+  }
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  if (cipher != nullptr) {
+    fetched.emplace_back(name, cipher);
+  }
+  return cipher;
+}
+
 void putU64(std::uint8_t* p, std::uint64_t v) {
   for (int i = 7; i >= 0; --i) {
     p[i] = static_cast<std::uint8_t>(v & 0xFF);
@@ -80,12 +130,6 @@ void putU64(std::uint8_t* p, std::uint64_t v) {
 
 struct CipherCtxFree {
   void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
-};
-struct CipherFree {
-  void operator()(EVP_CIPHER* c) const noexcept { EVP_CIPHER_free(c); }
-};
-struct MacCtxFree {
-  void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
 };
 
 // AEAD record protection: AES-GCM (TLS 1.2 explicit nonce, or TLS 1.3 XOR nonce) and
@@ -103,10 +147,10 @@ class AeadDecryptor final : public RecordDecryptor {
     if (iv.size() > iv_.size()) return false;
     std::memcpy(iv_.data(), iv.data(), iv.size());
     iv_len_ = iv.size();
-    cipher_.reset(EVP_CIPHER_fetch(nullptr, suite.cipher, nullptr));
+    cipher_ = fetchCipher(suite.cipher);
     ctx_.reset(EVP_CIPHER_CTX_new());
-    if (!cipher_ || !ctx_) return false;
-    if (EVP_DecryptInit_ex(ctx_.get(), cipher_.get(), nullptr, nullptr, nullptr) != 1) return false;
+    if (cipher_ == nullptr || !ctx_) return false;
+    if (EVP_DecryptInit_ex(ctx_.get(), cipher_, nullptr, nullptr, nullptr) != 1) return false;
     if (EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_AEAD_SET_IVLEN, 12, nullptr) != 1) return false;
     if (key.size() != static_cast<std::size_t>(EVP_CIPHER_CTX_get_key_length(ctx_.get()))) return false;
     return EVP_DecryptInit_ex(ctx_.get(), nullptr, nullptr, key.data(), nullptr) == 1;
@@ -210,7 +254,7 @@ class AeadDecryptor final : public RecordDecryptor {
   std::array<std::uint8_t, 12> iv_{};
   std::size_t iv_len_ = 0;
   std::vector<std::uint8_t> secret_;
-  std::unique_ptr<EVP_CIPHER, CipherFree> cipher_;
+  EVP_CIPHER* cipher_ = nullptr;  // fetchCipher's, shared
   std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx_;
 };
 
@@ -229,10 +273,10 @@ class CbcDecryptor final : public RecordDecryptor {
     if (!iv.empty()) {  // TLS 1.1+ carries the IV per record: the key block gives none
       std::memcpy(iv_.data(), iv.data(), std::min(iv.size(), iv_.size()));
     }
-    cipher_.reset(EVP_CIPHER_fetch(nullptr, suite.cipher, nullptr));
+    cipher_ = fetchCipher(suite.cipher);
     ctx_.reset(EVP_CIPHER_CTX_new());
-    if (!cipher_ || !ctx_) return false;
-    if (EVP_DecryptInit_ex(ctx_.get(), cipher_.get(), nullptr, key.data(), nullptr) != 1) return false;
+    if (cipher_ == nullptr || !ctx_) return false;
+    if (EVP_DecryptInit_ex(ctx_.get(), cipher_, nullptr, key.data(), nullptr) != 1) return false;
     EVP_CIPHER_CTX_set_padding(ctx_.get(), 0);
     EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     if (mac == nullptr) return false;
@@ -335,7 +379,7 @@ class CbcDecryptor final : public RecordDecryptor {
   bool etm_ = false;
   bool implicit_iv_ = false;
   std::array<std::uint8_t, 16> iv_{};
-  std::unique_ptr<EVP_CIPHER, CipherFree> cipher_;
+  EVP_CIPHER* cipher_ = nullptr;  // fetchCipher's, shared
   std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx_;
   std::unique_ptr<EVP_MAC_CTX, MacCtxFree> mac_ctx_;
 };
@@ -391,6 +435,28 @@ bool hkdfExpandLabel(const char* digest, ByteView secret, std::string_view label
     n += context.size();
   }
 
+  // RFC 5869 2.3 HKDF-Expand: OKM is the first L bytes of T(1) | T(2) | ..., where
+  // T(1) = HMAC-Hash(PRK, info | 0x01). Every TLS 1.3 label expansion (keys, IVs, the next
+  // traffic secret) asks for at most one hash length, so T(1) is all of it: one HMAC on a context
+  // kept per thread, a fifth of the cost of a KDF context made per derivation (issue 8).
+  // Longer outputs take OpenSSL's HKDF below. Both are checked against RFC 8448.
+  if (EVP_MAC_CTX* hmac = hmacFor(digest); hmac != nullptr) {
+    if (EVP_MAC_init(hmac, secret.data(), secret.size(), nullptr) != 1) return false;
+    if (out.size() <= EVP_MAC_CTX_get_mac_size(hmac)) {
+      static constexpr std::uint8_t kFirstBlock = 0x01;
+      std::array<std::uint8_t, EVP_MAX_MD_SIZE> t1{};
+      std::size_t t1_len = 0;
+      const bool ok = EVP_MAC_update(hmac, info.data(), n) == 1 &&
+                      EVP_MAC_update(hmac, &kFirstBlock, 1) == 1 &&
+                      EVP_MAC_final(hmac, t1.data(), &t1_len, t1.size()) == 1 &&
+                      t1_len >= out.size();
+      if (ok) {
+        std::memcpy(out.data(), t1.data(), out.size());
+      }
+      OPENSSL_cleanse(t1.data(), t1.size());
+      return ok;
+    }
+  }
   EVP_KDF* kdf = fetchKdf("HKDF");
   if (kdf == nullptr) return false;
   std::unique_ptr<EVP_KDF_CTX, KdfFree> ctx(EVP_KDF_CTX_new(kdf));

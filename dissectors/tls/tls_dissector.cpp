@@ -442,11 +442,14 @@ class TlsDissector final : public engine::Dissector {
     Fields& t = ctx.connection().tls;
     Fields rec = Fields::object();
     for (Direction d : {Direction::ToServer, Direction::ToClient}) {
-      // bulk_skipped: records counted but left undecrypted although keys were known.
-      model::setMember(rec, model::directionName(d),
-                       Fields{{"count", dirs_[idx(d)].app_count},
-                              {"bytes", dirs_[idx(d)].app_bytes},
-                              {"bulk_skipped", dirs_[idx(d)].bulk_skipped}});
+      // bulk_skipped: records counted but left undecrypted although keys were known. Members
+      // set one by one: an initializer list copies every value and checks its shape.
+      Fields counts = Fields::object();
+      model::reserveMembers(counts, 3);
+      model::setMember(counts, "count", dirs_[idx(d)].app_count);
+      model::setMember(counts, "bytes", dirs_[idx(d)].app_bytes);
+      model::setMember(counts, "bulk_skipped", dirs_[idx(d)].bulk_skipped);
+      model::setMember(rec, model::directionName(d), std::move(counts));
     }
     model::setMember(t, "records", std::move(rec));
   }

@@ -43,6 +43,35 @@ TEST(Tls13KeySchedule, Rfc8448HandshakeTrafficKeys) {
   EXPECT_EQ(iv, fromHex("5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f"));
 }
 
+// RFC 8448 section 3: the handshake traffic secrets from the handshake secret and the transcript
+// hash: a label with a context, output one hash length (the HMAC path of hkdfExpandLabel).
+TEST(Tls13KeySchedule, Rfc8448HandshakeTrafficSecrets) {
+  const auto handshake_secret = fromHex(
+      "1d c8 26 e9 36 06 aa 6f dc 0a ad c1 2f 74 1b 01 04 6a a6 b9 9f 69 1e d2 21 a9 f0 ca 04 3f be ac");
+  const auto transcript = fromHex(
+      "86 0c 06 ed c0 78 58 ee 8e 78 f0 e7 42 8c 58 ed d6 b4 3f 2c a3 e6 e9 5f 02 ed 06 3c f0 e1 ca d8");
+  std::vector<std::uint8_t> secret(32);
+  ASSERT_TRUE(hkdfExpandLabel("SHA256", handshake_secret, "c hs traffic", transcript, secret));
+  EXPECT_EQ(secret, fromHex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96"
+                            "00 74 6a 0e 27 a5 5a 21"));
+  ASSERT_TRUE(hkdfExpandLabel("SHA256", handshake_secret, "s hs traffic", transcript, secret));
+  EXPECT_EQ(secret, fromHex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d"
+                            "42 be fd 59 d3 91 ad 38"));
+}
+
+// An output longer than the hash needs T(2) and T(3) (RFC 5869 2.3): OpenSSL's HKDF, not the
+// one-HMAC path. Expected value from an independent HMAC-SHA256 implementation (Python's hmac).
+TEST(Tls13KeySchedule, ExpandLongerThanTheHash) {
+  const auto secret = fromHex(
+      "b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21");
+  std::vector<std::uint8_t> out(80);
+  ASSERT_TRUE(hkdfExpandLabel("SHA256", secret, "exporter test", {}, out));
+  EXPECT_EQ(out, fromHex("84 f1 0a e3 d9 40 5c 3d d7 58 8b 96 f1 43 b0 b9 d5 af af 3e a4 1d 46 b3"
+                         "1d d9 5a 38 7e 29 f6 8b bb ad 46 05 e1 13 ca e8 70 bd 92 50 a8 fa e9 52"
+                         "78 e3 8b 50 4a 57 cb 56 ca 23 76 d1 75 b4 00 ce 42 48 d7 0c e5 21 de 4a"
+                         "8d ec 83 e4 18 9d ec ea"));
+}
+
 // RFC 8448 section 3: "{client} send handshake record" (the client Finished, sequence 0 under
 // the client handshake traffic keys) decrypts to the published Finished message.
 const char* kClientFinishedRecord =
