@@ -477,18 +477,14 @@ int runAnalysis(CliOptions& o) {
   });
   bool finishing = false;
   engine::Analyzer* analyzer_ptr = nullptr;
-  std::string tail_buffer;  // reused for every connection's JSON text
   auto on_connection = [&](model::Connection&& c) {
     rules::diagnose(c, *rules);
     if (stream_json) {
       if (hold_text) {
-        if (wanted(c, o)) {
-          output::writeConnectionJsonTail(tail_buffer, c, o.redact);
-        } else {
-          tail_buffer.clear();
-        }
-        emitter.push(skeleton(std::move(c)), held.hold(std::string_view(tail_buffer)));
-        output::releaseLargeBuffer(tail_buffer);
+        // A view of the writer's buffer: held.hold() copies it or writes it to the file.
+        const std::string_view tail =
+            wanted(c, o) ? output::connectionJsonTailView(c, o.redact) : std::string_view();
+        emitter.push(skeleton(std::move(c)), held.hold(tail));
       } else {
         emitter.push(std::move(c));
       }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,9 +74,77 @@ model::Fields summaryToJson(const Summary& s) {
 
 namespace {
 
+// The text of a line being written: a byte buffer kept from one line to the next (per thread),
+// grown only when full. Its appends inline, so a fixed key or bracket is a few moves; through
+// std::string::append, out of line, each cost more than the copy itself (issue 8).
+class LineBuffer {
+ public:
+  LineBuffer() : data_(std::make_unique_for_overwrite<char[]>(kInitial)), capacity_(kInitial) {}
+  void clear() { size_ = 0; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  [[gnu::always_inline]] void push_back(char c) {
+    room(1);
+    data_[size_++] = c;
+  }
+  [[gnu::always_inline]] void append(const char* p, std::size_t n) {
+    room(n);
+    std::memcpy(data_.get() + size_, p, n);
+    size_ += n;
+  }
+  [[gnu::always_inline]] void append(std::string_view s) { append(s.data(), s.size()); }
+  // An integer in decimal, written in place.
+  template <class Int>
+  void appendNumber(Int v) {
+    constexpr std::size_t kDigits = 24;  // 20 digits and a sign at most
+    room(kDigits);
+    char* p = data_.get() + size_;
+    size_ += static_cast<std::size_t>(std::to_chars(p, p + kDigits, v).ptr - p);
+  }
+  // After a huge line, the memory goes back (as for the std::string buffers before).
+  void trim() {
+    if (capacity_ > kKeepAtMost) {
+      data_ = std::make_unique_for_overwrite<char[]>(kInitial);
+      capacity_ = kInitial;
+      size_ = 0;
+    }
+  }
+
+ private:
+  static constexpr std::size_t kInitial = std::size_t{64} << 10;
+  static constexpr std::size_t kKeepAtMost = std::size_t{4} << 20;
+  [[gnu::always_inline]] void room(std::size_t n) {
+    if (capacity_ - size_ < n) [[unlikely]] {
+      grow(n);
+    }
+  }
+  [[gnu::noinline]] void grow(std::size_t n) {
+    const std::size_t capacity = std::max(2 * capacity_, size_ + n);
+    auto data = std::make_unique_for_overwrite<char[]>(capacity);
+    std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// nlohmann's serializer writing into a LineBuffer (for floats and strings that need escaping).
+class LineBufferAdapter final : public nlohmann::detail::output_adapter_protocol<char> {
+ public:
+  explicit LineBufferAdapter(LineBuffer& buf) : buf_(buf) {}
+  void write_character(char c) override { buf_.push_back(c); }
+  void write_characters(const char* s, std::size_t length) override { buf_.append(s, length); }
+
+ private:
+  LineBuffer& buf_;
+};
+
 // What dump() writes for a double: "null" when not finite, else nlohmann's own shortest-form
 // formatter (the function its serializer calls), without building a temporary basic_json.
-void appendDouble(std::string& out, double v) {
+template <class Out>
+void appendDouble(Out& out, double v) {
   if (!std::isfinite(v)) {
     out.append("null");
     return;
@@ -94,7 +163,8 @@ void appendDouble(std::string& out, double v) {
 // gives the same text except in about 0.1 % of values, where it is not the shortest
 // (0.0006489999999999999 for 0.000649); both read back as the same double. Negative times
 // (timestamps going backwards in the capture) keep their sign, under one second too.
-void appendSeconds(std::string& out, Timestamp ts) {
+template <class Out>
+void appendSeconds(Out& out, Timestamp ts) {
   const std::int64_t usec_total = ts.ns / 1000;
   constexpr std::uint64_t kMaxMag = (std::uint64_t{1} << 32) * 1'000'000U;
   const auto mag = static_cast<std::uint64_t>(std::llabs(usec_total));
@@ -132,9 +202,9 @@ void appendSeconds(std::string& out, Timestamp ts) {
 // numbers, escaping and invalid UTF-8 replacement are byte-identical.
 class LineWriter {
  public:
-  explicit LineWriter(std::string& buf)
+  explicit LineWriter(LineBuffer& buf)
       : buf_(buf),
-        ser_(nlohmann::detail::output_adapter<char, std::string>(buf), ' ',
+        ser_(std::make_shared<LineBufferAdapter>(buf), ' ',
              nlohmann::json::error_handler_t::replace) {}
 
   void raw(std::string_view s) { buf_.append(s); }
@@ -288,16 +358,8 @@ class LineWriter {
       str(sanitizeUtf8(s));
     }
   }
-  void num(std::uint64_t v) {
-    char tmp[24];
-    const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
-    buf_.append(tmp, r.ptr);
-  }
-  void inum(std::int64_t v) {
-    char tmp[24];
-    const auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
-    buf_.append(tmp, r.ptr);
-  }
+  void num(std::uint64_t v) { buf_.appendNumber(v); }
+  void inum(std::int64_t v) { buf_.appendNumber(v); }
   void dbl(double v) { appendDouble(buf_, v); }
   void seconds(Timestamp ts) { appendSeconds(buf_, ts); }
   void boolean(bool b) { buf_.append(b ? "true" : "false"); }
@@ -340,7 +402,7 @@ class LineWriter {
     buf_.append(tmp, static_cast<std::size_t>(p - tmp));
   }
 
-  std::string& buf_;
+  LineBuffer& buf_;
   nlohmann::detail::serializer<model::Fields> ser_;
 };
 
@@ -448,7 +510,7 @@ void writePair(LineWriter& w, const char* name, std::uint64_t to_server, std::ui
 }
 
 // The first members: the only ones that depend on the output position (id, attempt).
-void writeHead(std::string& buf, std::uint64_t id, const std::string& attempt) {
+void writeHead(LineBuffer& buf, std::uint64_t id, const std::string& attempt) {
   LineWriter w(buf);
   w.raw("{");
   w.key("schema");
@@ -503,7 +565,7 @@ std::string_view stageDecryptedSummary(const std::optional<model::Stage>& stage,
 }
 
 // Everything after "attempt", from the comma before "transport" to the closing brace.
-void writeBody(std::string& buf, const model::Connection& c, bool redact) {
+void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
   using model::Direction;
   LineWriter w(buf);
   w.member("transport");
@@ -676,9 +738,17 @@ void writeBody(std::string& buf, const model::Connection& c, bool redact) {
   w.raw("}");
 }
 
-void writeConnection(std::string& buf, const model::Connection& c, bool redact) {
+void writeConnection(LineBuffer& buf, const model::Connection& c, bool redact) {
   writeHead(buf, c.id, c.attempt);
   writeBody(buf, c, redact);
+}
+
+// This thread's buffer for whole lines and tails (each public function below empties it first).
+LineBuffer& threadLine() {
+  thread_local LineBuffer line;
+  line.trim();
+  line.clear();
+  return line;
 }
 
 }  // namespace
@@ -689,38 +759,35 @@ void releaseLargeBuffer(std::string& buf) {
   }
 }
 
+std::string_view connectionJsonTailView(const model::Connection& conn, bool redact) {
+  LineBuffer& line = threadLine();
+  writeBody(line, conn, redact);
+  return line.view();
+}
+
 void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact) {
-  out.clear();
-  writeBody(out, conn, redact);
+  out.assign(connectionJsonTailView(conn, redact));
 }
 
 std::string connectionJsonTail(const model::Connection& conn, bool redact) {
-  // Written into a reused buffer, then copied once at its exact size: growing a fresh string
-  // reallocated and copied it several times per connection.
-  thread_local std::string buf;
-  writeConnectionJsonTail(buf, conn, redact);
-  std::string tail(buf);
-  releaseLargeBuffer(buf);
-  return tail;
+  return std::string(connectionJsonTailView(conn, redact));
 }
 
 void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
                        std::string_view tail) {
-  thread_local std::string head;
+  thread_local LineBuffer head;  // not threadLine(): `tail` may be a view of that one
   head.clear();
   writeHead(head, id, attempt);
-  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  out.write(head.view().data(), static_cast<std::streamsize>(head.view().size()));
   out.write(tail.data(), static_cast<std::streamsize>(tail.size()));
   out.put('\n');
 }
 
 void writeJsonLine(std::ostream& out, const model::Connection& conn, bool redact) {
-  thread_local std::string buf;
-  buf.clear();
-  writeConnection(buf, conn, redact);
-  buf.push_back('\n');
-  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-  releaseLargeBuffer(buf);
+  LineBuffer& line = threadLine();
+  writeConnection(line, conn, redact);
+  line.push_back('\n');
+  out.write(line.view().data(), static_cast<std::streamsize>(line.view().size()));
 }
 
 void writeJsonSummary(std::ostream& out, const Summary& summary) {

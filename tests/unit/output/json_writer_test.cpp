@@ -83,5 +83,34 @@ TEST(JsonWriter, TimesAreTheShortestDecimalOfTheSameDouble) {
   }
 }
 
+// The writer's line buffer starts at 64 KiB, grows when full and gives back what one huge line
+// took (over 4 MiB): values across every growth are written whole, the head and tail functions
+// agree with the whole line, and a line written after a huge one is right.
+TEST(JsonWriter, LinesLargerThanTheBufferAreWrittenWhole) {
+  for (const std::size_t size : {std::size_t{65'000}, std::size_t{70'000}, std::size_t{5'000'000},
+                                 std::size_t{10}}) {
+    std::string value;
+    value.reserve(size);
+    for (std::size_t i = 0; value.size() < size; ++i) {
+      value += (i % 97 == 0) ? '"' : static_cast<char>('a' + i % 26);  // escapes along the way
+    }
+    const std::string line = lineFor(value);
+    const std::string want =
+        "\"s\":" + model::Fields(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    ASSERT_NE(line.find(want), std::string::npos) << "value of " << size << " bytes";
+    ASSERT_EQ(line.back(), '\n');
+
+    model::Connection conn;
+    model::Event ev = model::Event::make("test.event", std::nullopt, "summary");
+    ev.fields["s"] = value;
+    conn.events.push_back(std::move(ev));
+    std::ostringstream joined;
+    const std::string tail = connectionJsonTail(conn, false);
+    writeJsonLineTail(joined, conn.id, conn.attempt, tail);
+    EXPECT_EQ(joined.str(), line) << "value of " << size << " bytes";
+    EXPECT_EQ(connectionJsonTailView(conn, false), tail);
+  }
+}
+
 }  // namespace
 }  // namespace rdpscope::output
