@@ -104,19 +104,20 @@ EVP_MAC_CTX* hmacFor(const char* digest) {
 
 // A cipher by name, fetched once per process and name (a fetch per decryptor was a tenth of the
 // cost of making one). Fetched algorithms are immutable and thread-safe; the few suites' ciphers
-// live until the process ends.
+// live until the process ends, as fetchKdf's do: the registry is never destroyed, so they stay
+// reachable (freeing them from a static destructor could run after OpenSSL's own cleanup).
 EVP_CIPHER* fetchCipher(const char* name) {
   static std::mutex mutex;
-  static std::vector<std::pair<std::string, EVP_CIPHER*>> fetched;
+  static auto* const fetched = new std::vector<std::pair<std::string, EVP_CIPHER*>>();
   const std::lock_guard<std::mutex> lock(mutex);
-  for (const auto& [n, cipher] : fetched) {
+  for (const auto& [n, cipher] : *fetched) {
     if (n == name) {
       return cipher;
     }
   }
   EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
   if (cipher != nullptr) {
-    fetched.emplace_back(name, cipher);
+    fetched->emplace_back(name, cipher);
   }
   return cipher;
 }
