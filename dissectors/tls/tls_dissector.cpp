@@ -762,7 +762,9 @@ class TlsDissector final : public engine::Dissector {
         payload->signature_algorithms = ch->signature_algorithms;
         payload->groups = ch->groups;
         payload->extension_types.reserve(ch->extensions.size());
-        for (const auto& e : ch->extensions) payload->extension_types.push_back(e.type);
+        for (const auto& e : ch->extensions) {
+          payload->extension_types.push_back(e.type);
+        }
         payload->sni = ch->sni;
         payload->alpn = ch->alpn;
         payload->session_id_length = ch->session_id.size();

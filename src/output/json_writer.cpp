@@ -74,6 +74,10 @@ model::Fields summaryToJson(const Summary& s) {
 
 namespace {
 
+// A reused output buffer grown past this by one huge connection is given back (see trim() and
+// releaseLargeBuffer()).
+constexpr std::size_t kKeepAtMost = std::size_t{4} << 20;
+
 // The text of a line being written: a byte buffer kept from one line to the next (per thread),
 // grown only when full. Its appends inline, so a fixed key or bracket is a few moves; through
 // std::string::append, out of line, each cost more than the copy itself (issue 8).
@@ -111,7 +115,6 @@ class LineBuffer {
 
  private:
   static constexpr std::size_t kInitial = std::size_t{64} << 10;
-  static constexpr std::size_t kKeepAtMost = std::size_t{4} << 20;
   [[gnu::always_inline]] void room(std::size_t n) {
     if (capacity_ - size_ < n) [[unlikely]] {
       grow(n);
@@ -754,7 +757,7 @@ LineBuffer& threadLine() {
 }  // namespace
 
 void releaseLargeBuffer(std::string& buf) {
-  if (buf.capacity() > (std::size_t{1} << 22)) {
+  if (buf.capacity() > kKeepAtMost) {
     std::string().swap(buf);
   }
 }
@@ -763,10 +766,6 @@ std::string_view connectionJsonTailView(const model::Connection& conn, bool reda
   LineBuffer& line = threadLine();
   writeBody(line, conn, redact);
   return line.view();
-}
-
-void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact) {
-  out.assign(connectionJsonTailView(conn, redact));
 }
 
 std::string connectionJsonTail(const model::Connection& conn, bool redact) {

@@ -23,13 +23,12 @@ void writeJsonLine(std::ostream& out, const model::Connection& conn, bool redact
 // before the id and attempt are known; writeJsonLineTail() writes the whole line, byte for byte
 // what writeJsonLine() writes for the connection with that id and attempt.
 std::string connectionJsonTail(const model::Connection& conn, bool redact);
-// The same text written into `out` (replacing what it held).
-void writeConnectionJsonTail(std::string& out, const model::Connection& conn, bool redact);
 // The same text in this thread's line buffer, valid until the thread's next call of a function
 // here: for a caller that copies it once or writes it out (most of it goes to a temporary file).
 std::string_view connectionJsonTailView(const model::Connection& conn, bool redact);
-// For the buffers above, kept from one connection to the next: freed once one huge connection
-// has grown them past 4 MiB, so it does not pin that memory for the rest of the run.
+// For a caller's text buffer kept from one connection to the next (as the writer keeps its own
+// line buffer): freed once one huge connection has grown it past 4 MiB, so it does not pin that
+// memory for the rest of the run.
 void releaseLargeBuffer(std::string& buf);
 void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
                        std::string_view tail);

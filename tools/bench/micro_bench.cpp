@@ -269,7 +269,6 @@ BENCHMARK(BM_SuppressedBulkEvent_Stub);
 // text: built events (summary string and field tree, then written and freed) versus compact ones
 // written by their describe function (SessionConfig::compact_events, the streaming JSON path).
 void keptBulkEventsToJson(benchmark::State& state, bool compact) {
-  std::string out;
   for (auto _ : state) {
     engine::SessionConfig config;
     config.compact_events = compact;
@@ -280,7 +279,7 @@ void keptBulkEventsToJson(benchmark::State& state, bool compact) {
       s.emitBulkStub(appDataStub(1000 + frame));
     }
     model::Connection c = s.finish();
-    output::writeConnectionJsonTail(out, c, false);
+    const std::string_view out = output::connectionJsonTailView(c, false);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * (48 + 16));
