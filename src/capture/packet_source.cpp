@@ -4,8 +4,11 @@
 #include <poll.h>
 #include <sys/stat.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <queue>
 
@@ -15,6 +18,20 @@ namespace rdpscope::capture {
 namespace {
 
 constexpr std::size_t kReadBuffer = std::size_t{1} << 20;
+
+// RDPSCOPE_READ=read or =map overrides how classic pcap files are read (ClassicPcapReader's
+// Auto choice otherwise): for measurements, and as a way out if mapping misbehaves somewhere.
+ReaderOptions readerOptions() {
+  ReaderOptions options;
+  if (const char* env = std::getenv("RDPSCOPE_READ"); env != nullptr) {
+    if (std::strcmp(env, "read") == 0) {
+      options.mode = ReadMode::Read;
+    } else if (std::strcmp(env, "map") == 0) {
+      options.mode = ReadMode::Map;
+    }
+  }
+  return options;
+}
 
 Timestamp toTimestamp(const pcap_pkthdr& hdr, bool nano) {
   return Timestamp::fromParts(static_cast<std::int64_t>(hdr.ts.tv_sec),
@@ -94,7 +111,9 @@ class FileSource final : public PacketSource {
       if (S_ISDIR(st.st_mode)) {
         return path + ": is a directory, not a capture file";
       }
-      if (auto classic = ClassicPcapReader::open(path)) {
+      if (auto classic = ClassicPcapReader::open(path, readerOptions())) {
+        spdlog::debug("{}: classic pcap read through {}", path,
+                      classic->mapped() ? "a mapping" : "read()");
         FileReader r;
         r.path = path;
         r.nano = classic->nanosecond();
