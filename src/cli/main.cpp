@@ -45,6 +45,18 @@
 #define RDPSCOPE_DEFAULT_CAPTURE ""
 #endif
 
+#ifdef RDPSCOPE_WITH_JEMALLOC
+// jemalloc's start-up options (it reads this symbol before main; MALLOC_CONF in the environment
+// is applied after it). Its arenas on transparent huge pages: a packet touches the state of its
+// flow (Flow, Session, reassembler, dissectors), scattered over the heap among hundreds of open
+// flows, and with 4 KiB pages nearly every such touch also missed the TLB. 2 GB corpus: 1.31 ->
+// 1.28 s, peak RSS 75 -> 83 MB (docs/performance.md, thirteenth round). Where the kernel grants
+// no huge pages (transparent_hugepage=never), this changes nothing.
+extern "C" {
+const char* malloc_conf = "thp:always";
+}
+#endif
+
 namespace po = boost::program_options;
 using namespace rdpscope;
 
