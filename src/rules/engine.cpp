@@ -82,7 +82,7 @@ bool conditionHolds(const Condition& c, const Facts& facts) {
   }
 }
 
-std::string joinFrames(const std::vector<std::uint64_t>& frames) {
+std::string joinFrames(const FactFrames& frames) {
   std::string out;
   for (auto f : frames) {
     out += out.empty() ? "" : ", ";
@@ -158,7 +158,7 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
     } else {
       std::string value = renderValue(name, f->value);
       model::setMember(e, "value", value);
-      model::setMember(e, "frames", f->frames);
+      model::setMember(e, "frames", std::vector<std::uint64_t>(f->frames.begin(), f->frames.end()));
       model::setMember(e, "text",
                        name + " = " + value +
                            (f->frames.empty() ? "" : " (frame " + joinFrames(f->frames) + ")"));
