@@ -430,7 +430,6 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
     return fail(pdu, insideFrame(d.error()), "MCS domain PDU");
   }
   engine::DissectContext& ctx = *pdu.ctx;
-  const std::string type = codeName(mcs::domainPduTypes(), d->choice);
   switch (static_cast<mcs::DomainPdu>(d->choice)) {
     case mcs::DomainPdu::SendDataRequest:
     case mcs::DomainPdu::SendDataIndication: {
@@ -501,6 +500,8 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
       return true;
     }
     default: {
+      // Named here only: send data (nearly every domain PDU) never needs the name.
+      const std::string type = codeName(mcs::domainPduTypes(), d->choice);
       model::Event ev = model::Event::make("mcs.domain_pdu", std::nullopt, "MCS " + type);
       model::setMember(ev.fields, "type", type);
       model::setMember(ev.fields, "type_value", d->choice);
