@@ -63,6 +63,11 @@ struct BulkStub {
   // The event, still compact (frame and ts are the caller's).
   model::Event compactEvent() const& { return makeCompact(model::CompactBody(body)); }
   model::Event compactEvent() && { return makeCompact(std::move(body)); }
+  // The same into an event made with Event::CompactTag (frame and ts are the caller's).
+  void fillCompact(model::Event& ev) && {
+    fillHeader(ev);
+    ev.compact = std::move(body);
+  }
   // The event with its summary and fields built.
   model::Event build() const {
     model::Event ev = compactEvent();
@@ -71,12 +76,15 @@ struct BulkStub {
   }
 
  private:
-  model::Event makeCompact(model::CompactBody&& b) const {
-    model::Event ev{model::Event::CompactTag{}};
+  void fillHeader(model::Event& ev) const {
     ev.kind = kind;
     ev.stage = stage;
     ev.dir = dir;
     ev.decrypted = decrypted;
+  }
+  model::Event makeCompact(model::CompactBody&& b) const {
+    model::Event ev{model::Event::CompactTag{}};
+    fillHeader(ev);
     ev.compact = std::move(b);
     return ev;
   }

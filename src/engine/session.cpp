@@ -179,51 +179,54 @@ void Session::end(Direction dir, EndReason why) {
   }
 }
 
-model::Event Session::eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts) {
-  model::Event ev = std::move(stub).compactEvent();
+// The event of a kept stub, made in place at the end of the timeline (no temporary to move).
+void Session::appendStubEvent(std::vector<model::Event>& timeline, BulkStub& stub,
+                              std::uint64_t frame, Timestamp ts) {
+  model::Event& ev = timeline.emplace_back(model::Event::CompactTag{});
+  std::move(stub).fillCompact(ev);
   ev.frame = frame;
   ev.ts = ts;
-  return ev;
-}
-
-// Builds the head stubs into the timeline, each where it came: before the events emitted after
-// it. One pass, each event moved once.
-void Session::mergeHeadStubs() {
-  if (head_stubs_.empty()) {
-    return;
-  }
-  auto& events = connection_.events;
-  std::vector<model::Event> merged;
-  merged.reserve(events.size() + head_stubs_.size());
-  std::size_t next = 0;
-  for (HeadStub& h : head_stubs_) {
-    for (; next < h.before && next < events.size(); ++next) {
-      merged.push_back(std::move(events[next]));
-    }
-    merged.push_back(eventOf(h.stub, h.frame, h.ts));
-  }
-  for (; next < events.size(); ++next) {
-    merged.push_back(std::move(events[next]));
-  }
-  events = std::move(merged);
-  head_stubs_.clear();
-  head_stubs_.shrink_to_fit();
 }
 
 model::Connection Session::finish() {
-  mergeHeadStubs();
-  // In emission order (the sort below then orders by frame, keeping that order within a frame).
+  // The kept tail in emission order (the sort below then orders by frame, keeping that order
+  // within a frame).
   std::vector<TailEntry*> kept;
   kept.reserve(tail_count_);
   for (std::size_t i = 0; i < tail_count_; ++i) {
     kept.push_back(&bulk_tail_[i]);
   }
   std::sort(kept.begin(), kept.end(), [](const TailEntry* a, const TailEntry* b) { return a->seq < b->seq; });
+  // The timeline sized once: the events as emitted with each kept head stub where it came
+  // (before the events emitted after it), then the kept tail and the suppressed-events count.
+  // Each event is moved at most once; growing the vector on the way moved every event again.
+  auto& events = connection_.events;
+  const std::size_t total = events.size() + head_stubs_.size() + kept.size() +
+                            (connection_.events_suppressed > 0 ? 1 : 0);
+  if (head_stubs_.empty()) {
+    events.reserve(total);
+  } else {
+    std::vector<model::Event> timeline;
+    timeline.reserve(total);
+    std::size_t next = 0;
+    for (HeadStub& h : head_stubs_) {
+      for (; next < h.before && next < events.size(); ++next) {
+        timeline.push_back(std::move(events[next]));
+      }
+      appendStubEvent(timeline, h.stub, h.frame, h.ts);
+    }
+    for (; next < events.size(); ++next) {
+      timeline.push_back(std::move(events[next]));
+    }
+    events = std::move(timeline);
+    head_stubs_.clear();
+    head_stubs_.shrink_to_fit();
+  }
   for (TailEntry* e : kept) {
     if (e->is_stub) {
-      connection_.events.push_back(eventOf(e->stub, e->event.frame, e->event.ts));
+      appendStubEvent(events, e->stub, e->event.frame, e->event.ts);
     } else {
-      connection_.events.push_back(std::move(e->event));
+      events.push_back(std::move(e->event));
     }
   }
   bulk_tail_.clear();
@@ -231,18 +234,16 @@ model::Connection Session::finish() {
   tail_count_ = 0;
   tail_next_ = 0;
   if (connection_.events_suppressed > 0) {
-    model::Event ev;
+    model::Event& ev = events.emplace_back();
     ev.kind = "events.suppressed";
     ev.summary = std::to_string(connection_.events_suppressed) +
                  " high-volume events (application data, fast-path) counted but not listed";
     model::setMember(ev.fields, "count", connection_.events_suppressed);
     ev.frame = current_frame_;
     ev.ts = current_ts_;
-    connection_.events.push_back(std::move(ev));
   }
   // Stable order by frame. Sorting positions and moving each event once: a stable_sort of the
   // events themselves moved every event (strings, field trees) log n times.
-  auto& events = connection_.events;
   if (!std::is_sorted(events.begin(), events.end(),
                       [](const model::Event& a, const model::Event& b) { return a.frame < b.frame; })) {
     std::vector<std::uint32_t> order(events.size());

@@ -101,9 +101,10 @@ class Session final : public DissectContext {
     std::size_t before = 0;  // connection_.events.size() when it came: its place in the timeline
   };
   std::vector<HeadStub> head_stubs_;
-  void mergeHeadStubs();
-  // The compact event a kept stub becomes at finish() (built there unless SessionConfig says).
-  static model::Event eventOf(BulkStub& stub, std::uint64_t frame, Timestamp ts);
+  // The compact event a kept stub becomes at finish(), made at the end of `timeline` (built
+  // there unless SessionConfig says).
+  static void appendStubEvent(std::vector<model::Event>& timeline, BulkStub& stub,
+                              std::uint64_t frame, Timestamp ts);
   std::size_t bulk_kept_ = 0;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   std::size_t tail_next_ = 0;         // ring mode: next slot to overwrite

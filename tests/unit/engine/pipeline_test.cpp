@@ -98,7 +98,7 @@ TEST(Session, BulkTailKeepsTheLatestFramesWhenOlderOnesComeLate) {
   EXPECT_EQ(conn.events_suppressed, 20u + 10u + 1u);
 }
 
-// Stubs of the head are built only at finish() (Session::mergeHeadStubs): each still lands where
+// Stubs of the head are built only at Session::finish(): each still lands where
 // it was emitted, between the events of its frame, and counts against the event cap.
 void describeTestBulk(const model::CompactBody& body, Direction /*dir*/,
                       model::EventBodySink& sink) {
