@@ -26,10 +26,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The summary's last part varies with the stub's text, for the JSON writer's summary path (parts
+// written straight into the line while plain, else gathered and written whole).
 void describeTestBulk(const model::CompactBody& body, Direction dir, model::EventBodySink& sink) {
   sink.summary(dir == Direction::ToServer ? "up " : "down ");
   sink.summaryNumber(body.value);
-  sink.summary(" \"quoted\"");  // needs escaping in JSON
+  if (body.text == "split") {  // an e acute (C3 A9) split across two parts: valid as a whole
+    sink.summary(" caf\xC3");
+    sink.summary("\xA9");
+  } else if (body.text == "bad") {  // invalid UTF-8: replaced
+    sink.summary(" \xFF!");
+  } else if (body.text != "plain") {
+    sink.summary(" \"quoted\"");  // needs escaping in JSON
+  }
   sink.fieldNumber("length", body.value);
   sink.fieldFlag("alert_sized", (body.flags & 1u) != 0);
   sink.fieldText("name", body.text);
@@ -55,7 +64,12 @@ model::Connection sessionOf(bool compact) {
   Session s(model::Connection{}, nullptr, config);
   for (std::uint64_t i = 1; i <= 100; ++i) {
     s.setCurrent(i, Timestamp{static_cast<std::int64_t>(i) * 1000}, Direction::ToServer);
-    s.emitBulkStub(testStub(i, i % 2 == 0 ? 1u : 0u, i % 3 == 0 ? "a\tb" : "rdpdr"));
+    const char* text = i % 3 == 0   ? "a\tb"
+                       : i % 5 == 0 ? "split"
+                       : i % 7 == 0 ? "bad"
+                       : i % 11 == 0 ? "plain"
+                                     : "rdpdr";
+    s.emitBulkStub(testStub(i, i % 2 == 0 ? 1u : 0u, text));
   }
   return s.finish();
 }
@@ -99,6 +113,9 @@ TEST(CompactEvents, JsonIsTheSameAsForBuiltEventsWithAndWithoutRedaction) {
                       R"("name":"rdpdr","names":["A","B"]})"),
             std::string::npos)
       << line;
+  EXPECT_NE(line.find("\"summary\":\"down 5 caf\xC3\xA9\",\"fields\""), std::string::npos);
+  EXPECT_NE(line.find("\"summary\":\"down 7 \xEF\xBF\xBD!\",\"fields\""), std::string::npos);
+  EXPECT_NE(line.find("\"summary\":\"down 11\",\"fields\""), std::string::npos);
   EXPECT_EQ(jsonOf(compact, false), line);
   EXPECT_EQ(jsonOf(compact, true), jsonOf(built, true));
 }
