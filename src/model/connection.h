@@ -29,14 +29,32 @@ struct DirectionCounters {
   std::uint64_t zero_windows = 0;
 };
 
+// What the Windows client shows for a diagnosis: "Error code 0x904, Extended error code 0x7".
+struct ClientError {
+  std::optional<std::string> code;      // e.g. "0x904"; none when the rule cannot tell
+  std::optional<std::string> extended;  // e.g. "0x7"
+  std::string message;
+};
+
+// One fact a diagnosis rests on, as the rules rendered it.
+struct Evidence {
+  std::string fact;                   // catalogue name, e.g. "tcp.end"
+  std::optional<std::string> value;   // rendered value; none when the fact is absent
+  std::vector<std::uint64_t> frames;  // frames of the events that established it
+  std::string text;                   // "tcp.end = fin_client (frame 12)", "x absent"
+};
+
+// Plain members rather than JSON trees: a connection carries a diagnosis and a few observations,
+// each with several evidence entries, and building, writing and freeing them as trees was ~4 %
+// of a run (issue 8).
 struct Diagnosis {
   std::string rule;
   Stage stage = Stage::Tcp;
   std::string cause;
   std::string confidence;  // high | medium | low
-  Fields client_error = nullptr;  // {code, extended, message} or null
-  Fields evidence = Fields::array();
-  Fields remediation = Fields::array();
+  std::optional<ClientError> client_error;
+  std::vector<Evidence> evidence;
+  std::vector<std::string> remediation;
   std::string reference;
 };
 

@@ -202,17 +202,17 @@ void writeDiagnosis(std::ostream& out, const model::Diagnosis& d, std::string_vi
   }
   out << "<dt>Confidence</dt><dd><span class=\"conf c-" << token(d.confidence) << "\">"
       << h(d.confidence.empty() ? "-" : d.confidence) << "</span></dd>\n";
-  if (d.evidence.is_array() && !d.evidence.empty()) {
+  if (!d.evidence.empty()) {
     out << "<dt>Evidence</dt><dd><ul>";
     for (const auto& e : d.evidence) {
       out << "<li>" << h(detail::evidenceText(e)) << "</li>";
     }
     out << "</ul></dd>\n";
   }
-  if (d.remediation.is_array() && !d.remediation.empty()) {
+  if (!d.remediation.empty()) {
     out << "<dt>Remediation</dt><dd><ol>";
     for (const auto& r : d.remediation) {
-      out << "<li>" << h(detail::valueText(r, 2000)) << "</li>";
+      out << "<li>" << h(detail::valueText(model::Fields(r), 2000)) << "</li>";
     }
     out << "</ol></dd>\n";
   }

@@ -492,11 +492,51 @@ void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
   w.member("confidence");
   w.str(d.confidence);
   w.member("client_error");
-  w.value(d.client_error);
+  if (d.client_error) {
+    const model::ClientError& ce = *d.client_error;
+    w.raw("{");
+    w.key("code");
+    ce.code ? w.str(*ce.code) : w.null();
+    w.member("extended");
+    ce.extended ? w.str(*ce.extended) : w.null();
+    w.member("message");
+    w.str(ce.message);
+    w.raw("}");
+  } else {
+    w.null();
+  }
   w.member("evidence");
-  w.value(d.evidence);
+  w.raw("[");
+  for (std::size_t i = 0; i < d.evidence.size(); ++i) {
+    const model::Evidence& e = d.evidence[i];
+    w.raw(i == 0 ? "{" : ",{");
+    w.key("fact");
+    w.str(e.fact);
+    w.member("value");
+    e.value ? w.str(*e.value) : w.null();
+    w.member("frames");
+    w.raw("[");
+    for (std::size_t f = 0; f < e.frames.size(); ++f) {
+      if (f > 0) {
+        w.raw(",");
+      }
+      w.num(e.frames[f]);
+    }
+    w.raw("]");
+    w.member("text");
+    w.str(e.text);
+    w.raw("}");
+  }
+  w.raw("]");
   w.member("remediation");
-  w.value(d.remediation);
+  w.raw("[");
+  for (std::size_t i = 0; i < d.remediation.size(); ++i) {
+    if (i > 0) {
+      w.raw(",");
+    }
+    w.str(d.remediation[i]);
+  }
+  w.raw("]");
   w.member("reference");
   w.str(d.reference);
   w.raw("}");

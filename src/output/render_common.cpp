@@ -71,41 +71,12 @@ bool isBulkKind(std::string_view kind) {
          kind == "rdpeudp.datagram";
 }
 
-std::vector<std::uint64_t> evidenceFrames(const model::Fields& evidence) {
-  std::vector<std::uint64_t> frames;
-  if (!evidence.is_object()) {
-    return frames;
-  }
-  auto it = evidence.find("frames");
-  if (it == evidence.end()) {
-    it = evidence.find("frame");
-  }
-  if (it == evidence.end()) {
-    return frames;
-  }
-  auto add = [&](const Fields& v) {
-    if (v.is_number_unsigned()) {
-      frames.push_back(v.get<std::uint64_t>());
-    } else if (v.is_number_integer() && v.get<std::int64_t>() > 0) {
-      frames.push_back(static_cast<std::uint64_t>(v.get<std::int64_t>()));
-    }
-  };
-  if (it->is_array()) {
-    for (const auto& v : *it) {
-      add(v);
-    }
-  } else {
-    add(*it);
-  }
-  return frames;
-}
-
 std::optional<std::size_t> evidenceEventIndex(const model::Connection& conn) {
-  if (conn.diagnosis && conn.diagnosis->evidence.is_array()) {
+  if (conn.diagnosis) {
     for (const auto& e : conn.diagnosis->evidence) {
-      std::vector<std::uint64_t> frames = evidenceFrames(e);
+      std::vector<std::uint64_t> frames = e.frames;
       std::sort(frames.begin(), frames.end());
-      const std::string fact = e.is_object() ? memberText(e, "fact") : std::string();
+      const std::string& fact = e.fact;
       const std::string proto = fact.substr(0, fact.find('.'));
       for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
         std::optional<std::size_t> any, same_proto;
@@ -304,42 +275,32 @@ std::string memberText(const model::Fields& obj, std::string_view key) {
   return scalarText(*it);
 }
 
-std::string clientErrorText(const model::Fields& ce) {
-  if (!ce.is_object()) {
+std::string clientErrorText(const std::optional<model::ClientError>& ce) {
+  if (!ce) {
     return {};
   }
-  const std::string code = memberText(ce, "code");
-  const std::string ext = memberText(ce, "extended");
-  const std::string msg = memberText(ce, "message");
-  std::string out = code.empty() ? "code unknown" : code;
-  if (!ext.empty()) {
-    out += " / extended " + ext;
+  std::string out = ce->code.value_or("");
+  if (out.empty()) {
+    out = "code unknown";
   }
-  if (!msg.empty()) {
-    out += ": " + msg;
+  if (ce->extended && !ce->extended->empty()) {
+    out += " / extended " + *ce->extended;
+  }
+  if (!ce->message.empty()) {
+    out += ": " + ce->message;
   }
   return out;
 }
 
-std::string evidenceText(const model::Fields& evidence) {
-  if (evidence.is_string()) {
-    return evidence.get<std::string>();
+std::string evidenceText(const model::Evidence& evidence) {
+  if (!evidence.text.empty()) {
+    return evidence.text;
   }
-  if (!evidence.is_object()) {
-    return valueText(evidence, 240);
-  }
-  std::string text = memberText(evidence, "text");
-  if (!text.empty()) {
-    return text;
-  }
-  std::string out = memberText(evidence, "fact");
-  const auto it = evidence.find("value");
-  out += " = " + (it == evidence.end() ? std::string("?") : valueText(*it));
-  const auto frames = evidenceFrames(evidence);
-  if (!frames.empty()) {
+  std::string out = evidence.fact + " = " + evidence.value.value_or("?");
+  if (!evidence.frames.empty()) {
     out += " (frame";
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      out += (i == 0 ? " " : ", ") + std::to_string(frames[i]);
+    for (std::size_t i = 0; i < evidence.frames.size(); ++i) {
+      out += (i == 0 ? " " : ", ") + std::to_string(evidence.frames[i]);
     }
     out += ")";
   }

@@ -67,12 +67,10 @@ model::Fields displayFields(const model::Event& ev, bool redact);
 // A string member of a JSON object, or "" when absent, null or not a scalar.
 std::string memberText(const model::Fields& obj, std::string_view key);
 
-// "0x904 / extended 0x7: message" from a diagnosis client_error object ("" when null).
-std::string clientErrorText(const model::Fields& client_error);
+// "0x904 / extended 0x7: message" from a diagnosis' client error ("" when it has none).
+std::string clientErrorText(const std::optional<model::ClientError>& client_error);
 // Evidence entry as one line ("x224.neg_failure = SSL_REQUIRED_BY_SERVER (frame 5)").
-std::string evidenceText(const model::Fields& evidence);
-// Frame numbers named by an evidence entry.
-std::vector<std::uint64_t> evidenceFrames(const model::Fields& evidence);
+std::string evidenceText(const model::Evidence& evidence);
 
 // Security protocol, TLS version and authentication mechanism for the connection header
 // ("-" when unknown).

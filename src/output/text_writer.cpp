@@ -204,17 +204,17 @@ void writeDiagnosisBlock(std::ostream& out, const model::Diagnosis& d, const cha
     out << "  client      " << esc(ce) << "\n";
   }
   out << "  confidence  " << esc(d.confidence.empty() ? "-" : d.confidence) << "\n";
-  if (d.evidence.is_array() && !d.evidence.empty()) {
+  if (!d.evidence.empty()) {
     out << "  evidence\n";
     for (const auto& e : d.evidence) {
       out << "    - " << esc(detail::evidenceText(e)) << "\n";
     }
   }
-  if (d.remediation.is_array() && !d.remediation.empty()) {
+  if (!d.remediation.empty()) {
     out << "  remediation\n";
     std::size_t n = 0;
     for (const auto& r : d.remediation) {
-      out << "    " << ++n << ". " << esc(detail::valueText(r, 1000)) << "\n";
+      out << "    " << ++n << ". " << esc(detail::valueText(model::Fields(r), 1000)) << "\n";
     }
   }
   if (!d.reference.empty()) {
@@ -303,9 +303,10 @@ std::string briefLine(const model::Connection& c, const TextOptions& o) {
     line += failureStage(c);
     if (c.diagnosis) {
       line += "  " + esc(c.diagnosis->rule) + ": " + esc(c.diagnosis->cause);
-      const std::string ce = memberText(c.diagnosis->client_error, "code");
+      const auto& client_error = c.diagnosis->client_error;
+      const std::string ce = client_error ? client_error->code.value_or("") : std::string();
       if (!ce.empty()) {
-        const std::string ext = memberText(c.diagnosis->client_error, "extended");
+        const std::string ext = client_error->extended.value_or("");
         line += " [" + esc(ce) + (ext.empty() ? "" : " / " + esc(ext)) + "]";
       }
     }

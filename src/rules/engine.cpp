@@ -131,14 +131,14 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
   d.cause = expandTemplate(rule.cause, facts);
   d.confidence = rule.confidence;
   if (rule.client) {
-    model::Fields ce = model::Fields::object();
-    std::string code = expandTemplate(rule.client->code, facts);
-    std::string ext = expandTemplate(rule.client->extended, facts);
-    model::setMember(ce, "code",
-                     code.empty() || code == "?" ? model::Fields(nullptr) : model::Fields(code));
-    model::setMember(ce, "extended",
-                     ext.empty() || ext == "?" ? model::Fields(nullptr) : model::Fields(ext));
-    model::setMember(ce, "message", expandTemplate(rule.client->message, facts));
+    // "" or "?" (a template over an absent fact): unknown, written as null.
+    auto known = [](std::string s) {
+      return s.empty() || s == "?" ? std::nullopt : std::optional<std::string>(std::move(s));
+    };
+    model::ClientError ce;
+    ce.code = known(expandTemplate(rule.client->code, facts));
+    ce.extended = known(expandTemplate(rule.client->extended, facts));
+    ce.message = expandTemplate(rule.client->message, facts);
     d.client_error = std::move(ce);
   }
   std::vector<std::string> names = rule.evidence;
@@ -147,23 +147,19 @@ model::Diagnosis renderDiagnosis(const Rule& rule, const Facts& facts) {
       names.push_back(n);
     }
   }
-  for (const auto& name : names) {
+  d.evidence.reserve(names.size());
+  for (auto& name : names) {
     const Fact* f = facts.get(name);
-    model::Fields e = model::Fields::object();
-    model::setMember(e, "fact", name);
+    model::Evidence& e = d.evidence.emplace_back();
     if (f == nullptr) {
-      model::setMember(e, "value", nullptr);
-      model::setMember(e, "frames", model::Fields::array());
-      model::setMember(e, "text", name + " absent");
+      e.text = name + " absent";
     } else {
-      std::string value = renderValue(name, f->value);
-      model::setMember(e, "value", value);
-      model::setMember(e, "frames", std::vector<std::uint64_t>(f->frames.begin(), f->frames.end()));
-      model::setMember(e, "text",
-                       name + " = " + value +
-                           (f->frames.empty() ? "" : " (frame " + joinFrames(f->frames) + ")"));
+      e.value = renderValue(name, f->value);
+      e.frames.assign(f->frames.begin(), f->frames.end());
+      e.text = name + " = " + *e.value +
+               (f->frames.empty() ? "" : " (frame " + joinFrames(f->frames) + ")");
     }
-    d.evidence.push_back(std::move(e));  // moved: copying the object tree cost as much as building it
+    e.fact = std::move(name);
   }
   for (const auto& fix : rule.remediation) {
     d.remediation.push_back(expandTemplate(fix, facts));

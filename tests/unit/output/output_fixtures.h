@@ -60,17 +60,11 @@ inline model::Connection failedNegotiation() {
   d.stage = Stage::Negotiation;
   d.cause = "The server requires TLS but the client offered only standard RDP security.";
   d.confidence = "high";
-  d.client_error = {{"code", "0x904"}, {"extended", "0x7"}, {"message", "example message"}};
-  d.evidence = model::Fields::array(
-      {{{"fact", "x224.neg_failure"},
-        {"value", "SSL_REQUIRED_BY_SERVER"},
-        {"frames", model::Fields::array({6})},
-        {"text", "x224.neg_failure = SSL_REQUIRED_BY_SERVER (frame 6)"}},
-       {{"fact", "tcp.end"},
-        {"value", "fin_server"},
-        {"frames", model::Fields::array({8})},
-        {"text", "tcp.end = fin_server (frame 8)"}}});
-  d.remediation = model::Fields::array({"Enable TLS on the client.", "Or lower the server's security layer."});
+  d.client_error = model::ClientError{"0x904", "0x7", "example message"};
+  d.evidence = {{"x224.neg_failure", "SSL_REQUIRED_BY_SERVER", {6},
+                 "x224.neg_failure = SSL_REQUIRED_BY_SERVER (frame 6)"},
+                {"tcp.end", "fin_server", {8}, "tcp.end = fin_server (frame 8)"}};
+  d.remediation = {"Enable TLS on the client.", "Or lower the server's security layer."};
   d.reference = "[MS-RDPBCGR] 2.2.1.2.2";
   c.diagnosis = d;
   return c;

@@ -31,7 +31,7 @@ TEST(FatalEvent, PrefersEventOfTheFactsProtocolInTheFrame) {
 
 TEST(FatalEvent, FallbackIsLastNonBulkEvent) {
   auto c = output::testing::failedNegotiation();
-  c.diagnosis->evidence = model::Fields::array();
+  c.diagnosis->evidence.clear();
   c.events.push_back(ev(9, at(1700000000, 104000), model::Direction::ToServer,
                         "tls.application_data", model::Stage::Tls, "", {{"length", 10}}));
   const auto i = fatalEventIndex(c);
@@ -57,7 +57,7 @@ TEST(VerdictEvent, SuccessWithEvidenceOnAnEvent) {
   model::Diagnosis d;
   d.rule = "errinfo-logoff-by-user";
   d.stage = model::Stage::Active;
-  d.evidence = model::Fields::array({{{"fact", "rdp.font_map"}, {"frames", {16}}}});
+  d.evidence = {model::Evidence{"rdp.font_map", std::nullopt, {16}, ""}};
   c.diagnosis = d;
   const auto i = verdictEventIndex(c);
   ASSERT_TRUE(i);
@@ -113,11 +113,15 @@ TEST(RenderText, TimesAndValues) {
   EXPECT_EQ(valueText(model::Fields::array({"A", "B"})), "A,B");
   EXPECT_EQ(valueText(model::Fields(std::string(300, 'x')), 10), "xxxxxxxxxx...");
   EXPECT_EQ(fieldsText({{"a", 1}, {"b", nullptr}, {"c", true}}), "a=1 c=true");
-  EXPECT_EQ(clientErrorText({{"code", "0x904"}, {"extended", nullptr}, {"message", "m"}}),
-            "0x904: m");
-  EXPECT_EQ(clientErrorText(nullptr), "");
-  EXPECT_EQ(evidenceText({{"fact", "tcp.end"}, {"value", "rst_server"}, {"frames", {3, 4}}}),
+  EXPECT_EQ(clientErrorText(model::ClientError{"0x904", std::nullopt, "m"}), "0x904: m");
+  EXPECT_EQ(clientErrorText(model::ClientError{std::nullopt, "0x7", ""}),
+            "code unknown / extended 0x7");
+  EXPECT_EQ(clientErrorText(std::nullopt), "");
+  // Without a rendered text (the rules always give one), from the fact, value and frames.
+  EXPECT_EQ(evidenceText(model::Evidence{"tcp.end", "rst_server", {3, 4}, ""}),
             "tcp.end = rst_server (frame 3, 4)");
+  EXPECT_EQ(evidenceText(model::Evidence{"tcp.end", std::nullopt, {}, ""}), "tcp.end = ?");
+  EXPECT_EQ(evidenceText(model::Evidence{"tcp.end", "x", {}, "as rendered"}), "as rendered");
 }
 
 }  // namespace

@@ -693,10 +693,11 @@ TEST(RulesEngine, DiagnoseFillsConnection) {
   // Evidence names the fact and the frame of the RDP_NEG_FAILURE (frame 4).
   bool found = false;
   for (const auto& e : c.diagnosis->evidence) {
-    if (e["fact"] == "x224.neg_failure") {
+    if (e.fact == "x224.neg_failure") {
       found = true;
-      EXPECT_EQ(e["frames"], Fields::array({4}));
-      EXPECT_EQ(e["value"], "HYBRID_REQUIRED_BY_SERVER");
+      EXPECT_EQ(e.frames, std::vector<std::uint64_t>{4});
+      EXPECT_EQ(e.value, "HYBRID_REQUIRED_BY_SERVER");
+      EXPECT_EQ(e.text, "x224.neg_failure = HYBRID_REQUIRED_BY_SERVER (frame 4)");
     }
   }
   EXPECT_TRUE(found);
@@ -708,7 +709,8 @@ TEST(RulesEngine, ClientCodeTemplateUsesErrorInfoValue) {
                      .close("fin_server").done();
   rules::diagnose(c, defaultRules());
   ASSERT_TRUE(c.diagnosis.has_value());
-  EXPECT_EQ(c.diagnosis->client_error["extended"], "0x112f");
+  ASSERT_TRUE(c.diagnosis->client_error.has_value());
+  EXPECT_EQ(c.diagnosis->client_error->extended, "0x112f");
   // A graphics-subsystem failure ends the session with an error: failed, although it was active.
   EXPECT_EQ(c.outcome, "failed");
 }
@@ -718,8 +720,9 @@ TEST(RulesEngine, ServerDeniedConnectionIs0x904Extended0x7) {
                      .errorInfo("ERRINFO_SERVER_DENIED_CONNECTION", 7).close("fin_server").done();
   rules::diagnose(c, defaultRules());
   ASSERT_TRUE(c.diagnosis.has_value());
-  EXPECT_EQ(c.diagnosis->client_error["code"], "0x904");
-  EXPECT_EQ(c.diagnosis->client_error["extended"], "0x7");
+  ASSERT_TRUE(c.diagnosis->client_error.has_value());
+  EXPECT_EQ(c.diagnosis->client_error->code, "0x904");
+  EXPECT_EQ(c.diagnosis->client_error->extended, "0x7");
 }
 
 // Record order of the lab's nla-success capture (TLS 1.3: the server's two NewSessionTickets
