@@ -213,6 +213,20 @@ class LineWriter {
   void raw(std::string_view s) { buf_.append(s); }
   void key(std::string_view k) { name(k, false); }    // "k": (k plain ASCII)
   void member(std::string_view k) { name(k, true); }  // ,"k": (k plain ASCII)
+  // A JSON array of `items`, each written by write(item).
+  template <class Items, class Write>
+  void array(const Items& items, Write write) {
+    buf_.push_back('[');
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) {
+        buf_.push_back(',');
+      }
+      first = false;
+      write(item);
+    }
+    buf_.push_back(']');
+  }
   // A JSON value as dump() writes it: containers walked here, plain strings and integers
   // written directly, everything else (floats, strings needing escapes or UTF-8 checks) by
   // nlohmann's serializer on the value itself (no copy).
@@ -244,20 +258,11 @@ class LineWriter {
         return;
       }
       case nlohmann::json::value_t::array: {
-        buf_.push_back('[');
-        bool first = true;
         const auto& elements = *v.get_ptr<const model::Fields::array_t*>();
         for (const auto& e : elements) {
           prefetch(e);
         }
-        for (const auto& e : elements) {
-          if (!first) {
-            buf_.push_back(',');
-          }
-          first = false;
-          value(e);
-        }
-        buf_.push_back(']');
+        array(elements, [this](const model::Fields& e) { value(e); });
         return;
       }
       case nlohmann::json::value_t::string: {
@@ -506,37 +511,20 @@ void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
     w.null();
   }
   w.member("evidence");
-  w.raw("[");
-  for (std::size_t i = 0; i < d.evidence.size(); ++i) {
-    const model::Evidence& e = d.evidence[i];
-    w.raw(i == 0 ? "{" : ",{");
+  w.array(d.evidence, [&w](const model::Evidence& e) {
+    w.raw("{");
     w.key("fact");
     w.str(e.fact);
     w.member("value");
     e.value ? w.str(*e.value) : w.null();
     w.member("frames");
-    w.raw("[");
-    for (std::size_t f = 0; f < e.frames.size(); ++f) {
-      if (f > 0) {
-        w.raw(",");
-      }
-      w.num(e.frames[f]);
-    }
-    w.raw("]");
+    w.array(e.frames, [&w](std::uint64_t frame) { w.num(frame); });
     w.member("text");
     w.str(e.text);
     w.raw("}");
-  }
-  w.raw("]");
+  });
   w.member("remediation");
-  w.raw("[");
-  for (std::size_t i = 0; i < d.remediation.size(); ++i) {
-    if (i > 0) {
-      w.raw(",");
-    }
-    w.str(d.remediation[i]);
-  }
-  w.raw("]");
+  w.array(d.remediation, [&w](const std::string& fix) { w.str(fix); });
   w.member("reference");
   w.str(d.reference);
   w.raw("}");
@@ -685,14 +673,7 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
     w.null();
   }
   w.member("observations");
-  w.raw("[");
-  for (std::size_t i = 0; i < c.observations.size(); ++i) {
-    if (i > 0) {
-      w.raw(",");
-    }
-    writeDiagnosis(w, c.observations[i]);
-  }
-  w.raw("]");
+  w.array(c.observations, [&w](const model::Diagnosis& o) { writeDiagnosis(w, o); });
   if (redact) {
     model::Fields rdp = c.rdp;
     model::Fields credssp = c.credssp;
@@ -717,14 +698,7 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
     w.value(c.udp);
   }
   w.member("notes");
-  w.raw("[");
-  for (std::size_t i = 0; i < c.notes.size(); ++i) {
-    if (i > 0) {
-      w.raw(",");
-    }
-    w.text(c.notes[i]);
-  }
-  w.raw("]");
+  w.array(c.notes, [&w](const std::string& note) { w.text(note); });
   w.member("events_suppressed");
   w.num(c.events_suppressed);
   w.member("events");
