@@ -335,7 +335,7 @@ std::uint32_t ClassicPcapReader::u32(const std::uint8_t* p) const {
 int ClassicPcapReader::next(Record& out) {
   if (shrunk_ || (guard_ >= 0 && g_guard[guard_].shrunk.load(std::memory_order_acquire))) {
     shrunk_ = true;
-    error_ = "the file shrank while it was being read (truncated by another program?)";
+    error_ = "the file shrank while it was being read";
     return -1;
   }
   if (!fill(kRecordHeader)) {
