@@ -69,6 +69,8 @@ void onSigbus(int sig, siginfo_t* info, void* context) {
     const std::uintptr_t begin = slot.begin.load(std::memory_order_acquire);
     const std::uintptr_t end = slot.end.load(std::memory_order_acquire);
     if (begin != 0 && addr >= begin && addr < end) {
+      // mmap is a plain system call here (not on POSIX's async-signal-safe list, but it takes no
+      // lock of ours): the fault is synchronous, in the reading thread.
       const std::uintptr_t page = addr & g_page_mask;
       void* zeros = ::mmap(reinterpret_cast<void*>(page), end - page, PROT_READ,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -223,7 +225,7 @@ bool ClassicPcapReader::mapWindow(std::uint64_t pos) {
     }
     return false;
   }
-  unmap();  // the previous window, once the new one exists
+  unmap(/*keep_slot=*/true);  // the previous window, once the new one exists
   guard_ = slot;
   map_ = static_cast<const std::uint8_t*>(m);
   map_len_ = (valid + pageSize() - 1) & ~(pageSize() - 1);
@@ -237,7 +239,7 @@ bool ClassicPcapReader::mapWindow(std::uint64_t pos) {
   return true;
 }
 
-void ClassicPcapReader::unmap() {
+void ClassicPcapReader::unmap(bool keep_slot) {
   if (map_ == nullptr) {
     return;
   }
@@ -251,8 +253,10 @@ void ClassicPcapReader::unmap() {
   map_ = nullptr;
   map_len_ = 0;
   base_ = nullptr;
-  slot.taken.store(false, std::memory_order_release);
-  guard_ = -1;
+  if (!keep_slot) {
+    slot.taken.store(false, std::memory_order_release);
+    guard_ = -1;
+  }
 }
 
 bool ClassicPcapReader::touchingIsCheap() const {

@@ -76,7 +76,8 @@ class ClassicPcapReader {
   bool remap(std::size_t n);
   // Maps the window holding file offset pos; false if mmap() fails (nothing changed then).
   bool mapWindow(std::uint64_t pos);
-  void unmap();
+  // Unmaps the window; its guard slot stays this reader's with keep_slot (a window replaced).
+  void unmap(bool keep_slot = false);
   // From a mapping to read(): the next read() starts at the cursor's file offset.
   bool switchToRead();
   // Auto mode, first window: whether touching its pages ran at page-cache copy speed.

@@ -818,6 +818,29 @@ TEST(RulesFacts, EveryCatalogueFactDocumented) {
   }
 }
 
+TEST(RulesFacts, EveryCatalogueNameFindsItsOwnIdAndNothingElseDoes) {
+  const auto catalogue = rules::factCatalogue();
+  for (std::size_t i = 0; i < catalogue.size(); ++i) {
+    EXPECT_EQ(rules::factId(catalogue[i].name), i) << catalogue[i].name;
+    // Same length, same first and last eight bytes, one byte changed in the middle.
+    std::string near(catalogue[i].name);
+    if (near.size() > 16) {
+      near[near.size() / 2] = near[near.size() / 2] == 'x' ? 'y' : 'x';
+      EXPECT_EQ(rules::factId(near), rules::kNoFact) << near;
+    }
+  }
+  for (const char* name : {"", "t", "tcp.en", "tcp.end.", "tls.version.x", "nonexistent.fact"}) {
+    EXPECT_EQ(rules::factId(name), rules::kNoFact) << name;
+  }
+  // Frames: frame 0 means none, at most two are kept.
+  rules::Facts facts;
+  facts.set("tcp.end", std::string("rst_server"), {0, 7, 9, 11});
+  ASSERT_NE(facts.get("tcp.end"), nullptr);
+  EXPECT_EQ(std::vector<std::uint64_t>(facts.get("tcp.end")->frames.begin(),
+                                       facts.get("tcp.end")->frames.end()),
+            (std::vector<std::uint64_t>{7, 9}));
+}
+
 // ----------------------------------------------------------------------------- loader errors
 
 namespace {
