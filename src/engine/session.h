@@ -101,8 +101,8 @@ class Session final : public DissectContext {
     std::size_t before = 0;  // connection_.events.size() when it came: its place in the timeline
   };
   std::vector<HeadStub> head_stubs_;
-  // The compact event a kept stub becomes at finish(), made at the end of `timeline` (built
-  // there unless SessionConfig says).
+  // The compact event a kept stub becomes at finish(), made at the end of `timeline` (finish()
+  // then builds every compact event unless SessionConfig keeps them compact).
   static void appendStubEvent(std::vector<model::Event>& timeline, BulkStub& stub,
                               std::uint64_t frame, Timestamp ts);
   std::size_t bulk_kept_ = 0;

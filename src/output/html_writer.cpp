@@ -212,7 +212,7 @@ void writeDiagnosis(std::ostream& out, const model::Diagnosis& d, std::string_vi
   if (!d.remediation.empty()) {
     out << "<dt>Remediation</dt><dd><ol>";
     for (const auto& r : d.remediation) {
-      out << "<li>" << h(detail::valueText(model::Fields(r), 2000)) << "</li>";
+      out << "<li>" << h(detail::cut(r, 2000)) << "</li>";
     }
     out << "</ol></dd>\n";
   }

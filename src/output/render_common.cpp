@@ -34,19 +34,6 @@ void replaceAll(std::string& s, const std::string& what, std::string_view with) 
   }
 }
 
-std::string cut(std::string s, std::size_t max_chars) {
-  if (s.size() <= max_chars) {
-    return s;
-  }
-  // Do not cut inside a UTF-8 sequence.
-  std::size_t n = max_chars;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) {
-    --n;
-  }
-  s.resize(n);
-  s += "...";
-  return s;
-}
 
 std::string scalarText(const Fields& v) {
   if (v.is_string()) {
@@ -65,6 +52,20 @@ std::string scalarText(const Fields& v) {
 }
 
 }  // namespace
+
+std::string cut(std::string s, std::size_t max_chars) {
+  if (s.size() <= max_chars) {
+    return s;
+  }
+  // Do not cut inside a UTF-8 sequence.
+  std::size_t n = max_chars;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) {
+    --n;
+  }
+  s.resize(n);
+  s += "...";
+  return s;
+}
 
 bool isBulkKind(std::string_view kind) {
   return kind == "tls.application_data" || kind == "rdp.fastpath" || kind == "rdp.encrypted" ||

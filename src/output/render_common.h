@@ -52,6 +52,8 @@ std::string relativeTime(Timestamp start, Timestamp ts);
 // "0.123456s"
 std::string durationText(Timestamp start, Timestamp end);
 
+// `s` cut at `max_chars` (never inside a UTF-8 sequence) with "..." when longer.
+std::string cut(std::string s, std::size_t max_chars);
 // A field value as short text: strings as is, arrays joined with ",", objects as k=v lists.
 // Long values are cut at `max_chars` with "...".
 std::string valueText(const model::Fields& value, std::size_t max_chars = 120);

@@ -214,7 +214,7 @@ void writeDiagnosisBlock(std::ostream& out, const model::Diagnosis& d, const cha
     out << "  remediation\n";
     std::size_t n = 0;
     for (const auto& r : d.remediation) {
-      out << "    " << ++n << ". " << esc(detail::valueText(model::Fields(r), 1000)) << "\n";
+      out << "    " << ++n << ". " << esc(detail::cut(r, 1000)) << "\n";
     }
   }
   if (!d.reference.empty()) {
