@@ -521,8 +521,9 @@ int runAnalysis(CliOptions& o) {
   engine::Analyzer analyzer(ao, on_connection);
   analyzer_ptr = &analyzer;
 
-  // --threads N >= 2 (JSON from files only, checked in main()): flows sharded across N worker
-  // threads; they diagnose and serialize, this thread reads, dispatches and writes in order.
+  // --threads N >= 2 (JSON from files only, checked in main()): flows sharded across N
+  // analysers, this thread's and N - 1 workers'; each diagnoses and serializes its own, and this
+  // thread also reads, dispatches and writes in order.
   std::optional<engine::ShardedAnalyzer> sharded;
   std::uint64_t collected = 0;
   auto collect = [&](engine::PreparedConnection&& pc) {
@@ -796,7 +797,7 @@ int main(int argc, char** argv) {
       ("redact-identities", po::bool_switch(&o.redact), "hide user, domain, workstation and client names")
       ("no-progress", "no progress bar on stderr")
       ("max-flows", po::value(&o.max_flows), "flows tracked at once before the oldest is evicted")
-      ("threads", po::value(&o.threads)->default_value(1), "analyze: worker threads (N >= 2: flows sharded across N threads; --format json only)")
+      ("threads", po::value(&o.threads)->default_value(1), "analyze: threads (N >= 2: flows sharded across N threads, the reading one included; --format json only)")
       ("verbose,v", po::bool_switch(&o.verbose), "diagnostics on stderr")
       ("interface,i", po::value(&o.interface), "live: interface to capture on")
       ("filter", po::value(&o.filter), "live: BPF filter (default: RDP port 3389 + RDP detection)")

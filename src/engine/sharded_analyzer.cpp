@@ -28,6 +28,15 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   return h;
 }
 
+// splitmix64's finalizer: every input bit reaches every output bit, so "h % n" uses them all.
+std::uint64_t avalanche(std::uint64_t h) {
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
 std::uint64_t hashKey(const std::array<std::uint8_t, 37>& k) {
   std::uint64_t h = 1469598103934665603ull;
   for (std::size_t i = 0; i < 32; i += 8) {
@@ -37,13 +46,7 @@ std::uint64_t hashKey(const std::array<std::uint8_t, 37>& k) {
   }
   std::uint64_t tail = 0;
   std::memcpy(&tail, k.data() + 32, 5);
-  h = mix(h, tail);
-  // Final avalanche (splitmix64), so "h % workers" uses every bit.
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  return h ^ (h >> 31);
+  return avalanche(mix(h, tail));
 }
 
 }  // namespace
@@ -120,18 +123,24 @@ ShardedAnalyzer::ShardedAnalyzer(const AnalyzerOptions& options, std::size_t thr
                                  Prepare prepare)
     : options_(options), prepare_(std::move(prepare)) {
   const std::size_t n = std::max<std::size_t>(threads, 1);
-  oldest_.resize(n);
-  time_.assign(n, Timestamp{std::numeric_limits<std::int64_t>::min()});
-  for (std::size_t i = 0; i < n; ++i) {
+  // The caps are totals: each analyser gets its share (the first ones the remainder).
+  auto share = [&](std::size_t i) {
+    AnalyzerOptions o = options;
+    o.max_flows = std::max<std::size_t>(1, options.max_flows / n + (i < options.max_flows % n ? 1 : 0));
+    o.max_buffered_bytes = std::max<std::size_t>(1, options.max_buffered_bytes / n);
+    o.max_flows_reported = options.max_flows;
+    o.sweep_on_packets = false;  // the reader decides the sweeps (see the header)
+    return o;
+  };
+  local_ = std::make_unique<Analyzer>(share(0), [this](model::Connection&& c) {
+    local_pending_.push_back(prepare_(std::move(c)));
+  });
+  oldest_.resize(n - 1);
+  time_.assign(n - 1, Timestamp{std::numeric_limits<std::int64_t>::min()});
+  for (std::size_t i = 1; i < n; ++i) {
     auto w = std::make_unique<Worker>();
-    AnalyzerOptions wo = options;
-    // The caps are totals: each worker gets its share (the first ones the remainder).
-    wo.max_flows = std::max<std::size_t>(1, options.max_flows / n + (i < options.max_flows % n ? 1 : 0));
-    wo.max_buffered_bytes = std::max<std::size_t>(1, options.max_buffered_bytes / n);
-    wo.max_flows_reported = options.max_flows;
-    wo.sweep_on_packets = false;  // the reader broadcasts the sweeps (see the header)
     Worker* raw = w.get();
-    w->analyzer = std::make_unique<Analyzer>(wo, [this, raw](model::Connection&& c) {
+    w->analyzer = std::make_unique<Analyzer>(share(i), [this, raw](model::Connection&& c) {
       raw->pending.push_back(prepare_(std::move(c)));
       // At capture end one worker may finish thousands of flows: hand them over in chunks, so
       // the reader can write them while the rest are finished.
@@ -241,7 +250,23 @@ void ShardedAnalyzer::workerLoop(Worker& w) {
 }
 
 std::size_t ShardedAnalyzer::shardOf(const PacketView& p) const {
-  return static_cast<std::size_t>(hashKey(keyOf(p).bytes) % workers_.size());
+  if (workers_.empty()) {
+    return 0;
+  }
+  // Each end hashed on its own and the two combined in a fixed order: both directions agree,
+  // without building and comparing the canonical key (keyOf) for every packet.
+  auto end_hash = [](const capture::IpAddress& ip, std::uint16_t port) {
+    std::uint64_t w[2];
+    std::memcpy(w, ip.bytes.data(), sizeof w);
+    return mix(mix(mix(1469598103934665603ull, w[0]), w[1]), port);
+  };
+  const std::uint64_t a = end_hash(p.src, p.src_port);
+  const std::uint64_t b = end_hash(p.dst, p.dst_port);
+  const std::uint64_t h =
+      avalanche(mix(mix(std::min(a, b), std::max(a, b)), static_cast<std::uint64_t>(p.transport)));
+  const std::size_t slot =
+      static_cast<std::size_t>(h % (kLocalSlots + kWorkerSlots * workers_.size()));
+  return slot < kLocalSlots ? 0 : 1 + (slot - kLocalSlots) / kWorkerSlots;
 }
 
 void ShardedAnalyzer::onPacket(const capture::RawPacket& raw) {
@@ -263,9 +288,11 @@ void ShardedAnalyzer::onPacket(const capture::RawPacket& raw) {
   // only then does it matter whether this packet reaches a flow.
   bool tick = false;
   if (raw.ts.ns - last_tick_.ns >= kNs) {
-    tick = reachesFlow(raw, status, p, shard);  // appends the packet
+    tick = reachesFlow(raw, status, p, shard);  // analyses or appends the packet
+  } else if (shard == 0) {
+    local_->onPacket(raw);
   } else {
-    append(shard, raw, false, false);
+    append(*workers_[shard - 1], raw, false, false);
   }
   if (status == DecodeStatus::Ok) {
     trackNonRdpPortFlow(p);
@@ -273,20 +300,26 @@ void ShardedAnalyzer::onPacket(const capture::RawPacket& raw) {
   if (tick) {
     last_tick_ = raw.ts;
     ++sharded_stats_.sweep_ticks;
-    for (std::size_t i = 0; i < workers_.size(); ++i) {
-      append(i, raw, true, false);
-      flush(i);  // also keeps idle workers' published time moving
+    local_->sweepAt(raw.ts);
+    for (auto& w : workers_) {
+      append(*w, raw, true, false);
+      flush(*w);  // also keeps idle workers' published time moving
     }
-  } else {
-    Batch& b = workers_[shard]->filling;
-    if (b.entries.size() >= kBatchPackets || b.bytes.size() >= kBatchBytes) {
-      flush(shard);
+  } else if (shard > 0) {
+    Worker& w = *workers_[shard - 1];
+    if (w.filling.entries.size() >= kBatchPackets || w.filling.bytes.size() >= kBatchBytes) {
+      flush(w);
     }
   }
 }
 
 bool ShardedAnalyzer::reachesFlow(const capture::RawPacket& raw, DecodeStatus status,
                                   const PacketView& p, std::size_t shard) {
+  if (shard == 0) {
+    // This thread's analyser answers at once.
+    return local_->onPacket(raw);
+  }
+  Worker& w = *workers_[shard - 1];
   bool reaches = false;
   if (status != DecodeStatus::Ok) {
     reaches = false;
@@ -295,9 +328,8 @@ bool ShardedAnalyzer::reachesFlow(const capture::RawPacket& raw, DecodeStatus st
   } else if (p.transport == Transport::Tcp &&
              (maybe_flows_overflow_ || maybe_flows_.count(keyOf(p)) > 0)) {
     // Only the worker knows whether this flow still exists: ask it, and wait.
-    Worker& w = *workers_[shard];
-    append(shard, raw, false, true);
-    flush(shard);
+    append(w, raw, false, true);
+    flush(w);
     ++sharded_stats_.sync_waits;
     std::unique_lock<std::mutex> lock(mutex_);
     const std::uint64_t target = w.batches_sent;
@@ -308,7 +340,7 @@ bool ShardedAnalyzer::reachesFlow(const capture::RawPacket& raw, DecodeStatus st
     }
     return w.reached;
   }
-  append(shard, raw, false, false);
+  append(w, raw, false, false);
   return reaches;
 }
 
@@ -343,9 +375,8 @@ void ShardedAnalyzer::trackNonRdpPortFlow(const PacketView& p) {
   }
 }
 
-void ShardedAnalyzer::append(std::size_t shard, const capture::RawPacket& raw, bool tick,
-                             bool report) {
-  Batch& b = workers_[shard]->filling;
+void ShardedAnalyzer::append(Worker& w, const capture::RawPacket& raw, bool tick, bool report) {
+  Batch& b = w.filling;
   Entry e;
   e.ts = raw.ts;
   e.tick = tick;
@@ -362,8 +393,7 @@ void ShardedAnalyzer::append(std::size_t shard, const capture::RawPacket& raw, b
   b.entries.push_back(e);
 }
 
-void ShardedAnalyzer::flush(std::size_t shard) {
-  Worker& w = *workers_[shard];
+void ShardedAnalyzer::flush(Worker& w) {
   if (w.filling.entries.empty() && !w.filling.finish) {
     return;
   }
@@ -390,9 +420,10 @@ void ShardedAnalyzer::flush(std::size_t shard) {
 
 Timestamp ShardedAnalyzer::collect(const Collect& collect) {
   // Called after every packet: without a new post since the last call nothing changed that
-  // matters (the previous watermark is still safe), so no lock.
+  // matters (the previous watermark is still safe: flows starting since start after it), so no
+  // lock.
   const std::uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (generation == seen_generation_) {
+  if (generation == seen_generation_ && local_pending_.empty()) {
     return watermark_;
   }
   seen_generation_ = generation;
@@ -413,12 +444,21 @@ Timestamp ShardedAnalyzer::collect(const Collect& collect) {
     }
   }
   rethrowWorkerError();
+  std::vector<PreparedConnection> local;
+  local.swap(local_pending_);
+  for (auto& pc : local) {
+    collect(std::move(pc));
+  }
   for (auto& list : got) {
     for (auto& pc : list) {
       collect(std::move(pc));
     }
   }
-  Timestamp watermark = kEndOfTime;
+  // This thread's analyser has seen every packet read so far.
+  Timestamp watermark = local_done_ ? kEndOfTime : reader_stats_.last_ts;
+  if (const std::optional<Timestamp> oldest = local_->oldestOpenStart()) {
+    watermark = std::min(watermark, *oldest);
+  }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     watermark = std::min(watermark, time_[i]);
     if (oldest_[i]) {
@@ -432,10 +472,12 @@ Timestamp ShardedAnalyzer::collect(const Collect& collect) {
 void ShardedAnalyzer::finish(const Collect& collect,
                              const std::function<void(Timestamp)>& release) {
   finished_ = true;
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    workers_[i]->filling.finish = true;
-    flush(i);
+  for (auto& w : workers_) {
+    w->filling.finish = true;
+    flush(*w);
   }
+  local_->finish();  // while the workers finish theirs
+  local_done_ = true;
   for (;;) {
     bool all_done = true;
     {
@@ -479,8 +521,12 @@ void ShardedAnalyzer::rethrowWorkerError() {
 
 AnalyzerStats ShardedAnalyzer::stats() const {
   AnalyzerStats s = reader_stats_;
+  std::vector<const Analyzer*> analysers{local_.get()};
   for (const auto& w : workers_) {
-    const AnalyzerStats& ws = w->analyzer->stats();
+    analysers.push_back(w->analyzer.get());
+  }
+  for (const Analyzer* a : analysers) {
+    const AnalyzerStats& ws = a->stats();
     s.not_ip += ws.not_ip;
     s.not_tcp_udp += ws.not_tcp_udp;
     s.ip_fragments += ws.ip_fragments;

@@ -1,26 +1,29 @@
 // Parallel analysis (`rdpscope analyze --threads N`, N >= 2): flows sharded by a direction-
-// independent hash of their addresses across N worker threads, each owning its own Analyzer
-// (own flow table). The calling thread only reads packets, dispatches them, and collects the
-// finished connections; dissection, finishing and whatever `Prepare` does (the CLI: diagnose
-// and serialize to JSON) run in the workers.
+// independent hash of their addresses across N analysers, each with its own flow table: one in
+// the calling thread (shard 0) and one in each of N - 1 worker threads. The calling thread also
+// reads the packets, dispatches them and writes the output, so its shard is half a worker's
+// (kLocalSlots : kWorkerSlots); and its own packets are analysed where they are read, without
+// the copy into a batch. Dissection, finishing and whatever `Prepare` does (the CLI: diagnose
+// and serialize to JSON) run in the analyser that owns the flow.
 //
 // Same results as one Analyzer:
-// - A flow's packets all go to one worker, in capture order, with their global frame numbers.
-//   Packets that do not decode to TCP/UDP go to worker 0 (counted there, as one analyzer would).
+// - A flow's packets all go to one analyser, in capture order, with their global frame numbers.
+//   Packets that do not decode to TCP/UDP go to shard 0 (counted there, as one analyzer would).
 // - Idle timeouts: one Analyzer sweeps its flow table at the first packet that reaches a flow
 //   once a second of capture time has passed since the last sweep. Whether a packet reaches a
 //   flow depends on the whole flow table, so the reader works it out (Analyzer::startsFlow; for
-//   the few packets it cannot decide, it asks the owning worker and waits) and sends a "sweep
-//   now" tick to every worker at exactly those packets. Each flow is thus finished at the same
-//   packet as single-threaded, whatever other flows its worker sees.
+//   the few packets it cannot decide, it asks the owning analyser, waiting if that is a worker)
+//   and has every analyser sweep at exactly those packets (a "sweep now" tick in each worker's
+//   queue). Each flow is thus finished at the same packet as single-threaded, whatever other
+//   flows its analyser sees.
 // - Output order: the caller's OrderedEmitter gets the connections in any order, plus a
-//   watermark (collect()'s return value): min over workers of their oldest open flow start and
+//   watermark (collect()'s return value): min over analysers of their oldest open flow start and
 //   the time of the last packet they processed. Nothing starting before it can still finish.
 //
 // Differences, only at the caps: --max-flows and the reassembly buffer cap are split evenly
-// across workers, so when a cap is hit, which flow is evicted (and when) follows the worker's own
-// table. Captures whose timestamps go backwards may place the emitter's "late" connections
-// differently (the watermark assumes capture time does not go backwards).
+// across the analysers, so when a cap is hit, which flow is evicted (and when) follows the
+// analyser's own table. Captures whose timestamps go backwards may place the emitter's "late"
+// connections differently (the watermark assumes capture time does not go backwards).
 #pragma once
 
 #include <array>
@@ -68,27 +71,33 @@ class ShardedAnalyzer {
 
   static constexpr std::size_t kBatchPackets = 512;
   static constexpr std::size_t kQueueBatches = 4;  // per worker: bounds memory (backpressure)
+  // Hash slots per analyser: flows go to slot hash % (kLocalSlots + kWorkerSlots * workers).
+  static constexpr std::size_t kLocalSlots = 1;
+  static constexpr std::size_t kWorkerSlots = 2;
 
-  // `options.max_flows` and `max_buffered_bytes` are totals, split across the workers.
+  // `options.max_flows` and `max_buffered_bytes` are totals, split across the analysers.
+  // `threads` analysers: this thread's and threads - 1 workers (none for 1).
   ShardedAnalyzer(const AnalyzerOptions& options, std::size_t threads, Prepare prepare);
   ~ShardedAnalyzer();  // stops and joins the workers
   ShardedAnalyzer(const ShardedAnalyzer&) = delete;
   ShardedAnalyzer& operator=(const ShardedAnalyzer&) = delete;
 
-  // Copies the packet into its worker's batch (libpcap reuses its buffer). May block while that
-  // worker's queue is full.
+  // Analyses the packet here if its flow is this thread's, else copies it into its worker's
+  // batch (the reader reuses its buffer). May block while that worker's queue is full.
   void onPacket(const capture::RawPacket& packet);
   // Hands every connection finished since the last call to `collect` (in this thread) and returns
   // the watermark: every connection starting before it has been handed over.
   Timestamp collect(const Collect& collect);
-  // Capture end: workers finish their open flows (by start time); `collect` gets them and
+  // Capture end: every analyser finishes its open flows (by start time); `collect` gets them and
   // `release` each new watermark, until all are done.
   void finish(const Collect& collect, const std::function<void(Timestamp)>& release);
 
-  // Summed over workers (peak_flows: sum of per-worker peaks); packets, bytes and the capture
+  // Summed over analysers (peak_flows: sum of their peaks); packets, bytes and the capture
   // start/end are counted by the reader, exactly as one Analyzer would.
   AnalyzerStats stats() const;
   std::uint64_t packets() const { return reader_stats_.packets; }
+  // The analyser that owns the packet's flow: 0 for this thread's, s >= 1 for worker s.
+  std::size_t shardOf(const capture::PacketView& p) const;
   const ShardedStats& shardedStats() const { return sharded_stats_; }
 
  private:
@@ -106,19 +115,23 @@ class ShardedAnalyzer {
   struct Result;
   struct Worker;
 
-  std::size_t shardOf(const capture::PacketView& p) const;
-  // Whether the packet reaches a flow in its worker (the condition for a sweep tick).
+  // Whether the packet reaches a flow in its analyser (the condition for a sweep tick).
   bool reachesFlow(const capture::RawPacket& raw, capture::DecodeStatus status,
                    const capture::PacketView& p, std::size_t shard);
   void trackNonRdpPortFlow(const capture::PacketView& p);
-  void append(std::size_t shard, const capture::RawPacket& raw, bool tick, bool report);
-  void flush(std::size_t shard);
-  void waitForWorker(std::size_t shard, std::uint64_t batches_done);
+  // Into a worker's batch (`report`: it tells whether the packet reached a flow).
+  void append(Worker& w, const capture::RawPacket& raw, bool tick, bool report);
+  void flush(Worker& w);
   void workerLoop(Worker& w);
   void rethrowWorkerError();
 
   AnalyzerOptions options_;
   Prepare prepare_;
+  // Shard 0, analysed in this thread; its finished connections wait in local_pending_ for
+  // collect().
+  std::unique_ptr<Analyzer> local_;
+  std::vector<PreparedConnection> local_pending_;
+  bool local_done_ = false;  // capture end: its flows are all finished
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // Shared between the reader and the workers (under mutex_).

@@ -139,32 +139,49 @@ TEST(ShardedAnalyzer, IdleTimeoutDecidedByOtherFlowsPackets) {
   const auto flow1 = std::count_if(expected.begin(), expected.end(),
                                    [](const Row& r) { return std::get<2>(r) == 40001; });
   ASSERT_EQ(flow1, 2);  // the scenario does what it says
+  EXPECT_EQ(sharded(pkts, 1), expected);  // the reader's analyser alone
   EXPECT_EQ(sharded(pkts, 2), expected);
   EXPECT_EQ(sharded(pkts, 3), expected);
   EXPECT_EQ(sharded(pkts, 5), expected);
 }
 
 // The sweep happens at a packet of an RDP flow between two non-RDP ports (started by an X.224
-// request on port 5000): only its worker knows that packet reaches a flow, so the reader asks.
+// request on port 5000): only the analyser that owns it knows that packet reaches a flow, so the
+// reader asks it (and waits, if a worker owns it). Flow 2's client port varies so that both
+// owners, the reader's own analyser and a worker, are met.
 TEST(ShardedAnalyzer, SweepAtPacketOfNonRdpPortFlow) {
-  std::vector<Pkt> pkts;
-  pkts.push_back(tcp(1 * kS, 1, 40001, 3389, true, kSyn, 100));       // flow 1, RDP port
-  pkts.push_back(tcp(1 * kS + 10, 2, 40002, 5000, true, kSyn, 700));  // flow 2, port 5000
-  pkts.push_back(tcp(1 * kS + 20, 2, 40002, 5000, false, kSyn | kAck, 900));
-  pkts.push_back(tcp(1 * kS + 30, 2, 40002, 5000, true, kAck | kPsh, 701, x224Request()));
-  // Flow 2 keeps talking (plain ACKs: on their own they start nothing) past flow 1's 130 s
-  // unanswered-SYN limit and 10 s idle limit; flow 1 then retries.
-  for (std::int64_t t = 2; t < 20; ++t) {
-    pkts.push_back(tcp(t * kS + 500'000'000, 2, 40002, 5000, false, kAck, 901));
+  bool owned_by_reader = false;
+  bool owned_by_worker = false;
+  for (std::uint16_t port2 = 40002; port2 < 40010; ++port2) {
+    std::vector<Pkt> pkts;
+    pkts.push_back(tcp(1 * kS, 1, 40001, 3389, true, kSyn, 100));      // flow 1, RDP port
+    pkts.push_back(tcp(1 * kS + 10, 2, port2, 5000, true, kSyn, 700));  // flow 2, port 5000
+    pkts.push_back(tcp(1 * kS + 20, 2, port2, 5000, false, kSyn | kAck, 900));
+    pkts.push_back(tcp(1 * kS + 30, 2, port2, 5000, true, kAck | kPsh, 701, x224Request()));
+    // Flow 2 keeps talking (plain ACKs: on their own they start nothing) past flow 1's 130 s
+    // unanswered-SYN limit and 10 s idle limit; flow 1 then retries.
+    for (std::int64_t t = 2; t < 20; ++t) {
+      pkts.push_back(tcp(t * kS + 500'000'000, 2, port2, 5000, false, kAck, 901));
+    }
+    pkts.push_back(tcp(19 * kS + 600'000'000, 1, 40001, 3389, true, kAck, 101));
+    const auto expected = single(pkts);
+    const auto flow1 = std::count_if(expected.begin(), expected.end(),
+                                     [](const Row& r) { return std::get<2>(r) == 40001; });
+    ASSERT_EQ(flow1, 2);
+    for (std::size_t n : {2, 3, 4}) {
+      EXPECT_EQ(sharded(pkts, n), expected) << n << " threads, flow 2 from port " << port2;
+      ShardedAnalyzer probe(options(), n, [](model::Connection&& c) {
+        return PreparedConnection{std::move(c), {}};
+      });
+      capture::PacketView view;
+      ASSERT_EQ(capture::decodePacket(1, ByteView(pkts[1].bytes.data(), pkts[1].bytes.size()),
+                                      static_cast<std::uint32_t>(pkts[1].bytes.size()), view),
+                capture::DecodeStatus::Ok);
+      (probe.shardOf(view) == 0 ? owned_by_reader : owned_by_worker) = true;
+    }
   }
-  pkts.push_back(tcp(19 * kS + 600'000'000, 1, 40001, 3389, true, kAck, 101));
-  const auto expected = single(pkts);
-  const auto flow1 = std::count_if(expected.begin(), expected.end(),
-                                   [](const Row& r) { return std::get<2>(r) == 40001; });
-  ASSERT_EQ(flow1, 2);
-  for (std::size_t n : {2, 3, 4}) {
-    EXPECT_EQ(sharded(pkts, n), expected) << n << " threads";
-  }
+  EXPECT_TRUE(owned_by_reader);
+  EXPECT_TRUE(owned_by_worker);
 }
 
 // The capture's clock set back inside a connection (Analyzer::noteClockStep): one note, with the
