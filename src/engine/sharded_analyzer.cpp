@@ -264,8 +264,10 @@ std::size_t ShardedAnalyzer::shardOf(const PacketView& p) const {
   const std::uint64_t b = end_hash(p.dst, p.dst_port);
   const std::uint64_t h =
       avalanche(mix(mix(std::min(a, b), std::max(a, b)), static_cast<std::uint64_t>(p.transport)));
-  const std::size_t slot =
-      static_cast<std::size_t>(h % (kLocalSlots + kWorkerSlots * workers_.size()));
+  // h scaled to [0, slots) by a multiply (Lemire's "fastrange"): a 64-bit division per packet
+  // was a tenth of the reader's time.
+  const std::size_t slots = kLocalSlots + kWorkerSlots * workers_.size();
+  const auto slot = static_cast<std::size_t>((static_cast<unsigned __int128>(h) * slots) >> 64);
   return slot < kLocalSlots ? 0 : 1 + (slot - kLocalSlots) / kWorkerSlots;
 }
 
