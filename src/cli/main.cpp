@@ -2,6 +2,8 @@
 // list the diagnosis rules. Product output goes to stdout or --output; diagnostics to stderr.
 #include <pwd.h>
 #include <grp.h>
+#include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <ext/stdio_filebuf.h>
 
 #include <boost/program_options.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -247,6 +251,43 @@ class HeldText {
     return scratch;
   }
 
+  // Where a spilled payload's text lies in the temporary file (offset, length); nullopt for a
+  // text held in memory.
+  static std::optional<std::pair<std::uint64_t, std::uint64_t>> spilled(const std::string& payload) {
+    if (payload.empty() || payload[0] != '\0') {
+      return std::nullopt;
+    }
+    std::uint64_t off = 0;
+    std::uint64_t len = 0;
+    std::memcpy(&off, payload.data() + 1, sizeof off);
+    std::memcpy(&len, payload.data() + 1 + sizeof off, sizeof len);
+    return std::make_pair(off, len);
+  }
+  enum class Send { Sent, Unsupported, Failed };
+  // Copies a spilled text from the temporary file to `out_fd` inside the kernel (sendfile):
+  // read back and written out it went through this process twice, and on a long capture most of
+  // the output is spilled (issue 8). Unsupported: nothing was written, the kernel cannot do it for
+  // this output (an O_APPEND file, say): take() the text instead. Failed: the output refused it.
+  Send sendTo(int out_fd, std::uint64_t off, std::uint64_t len) {
+    auto pos = static_cast<off_t>(off);
+    std::uint64_t left = len;
+    while (left > 0) {
+      const ssize_t n = ::sendfile(out_fd, fd_, &pos, static_cast<std::size_t>(left));
+      if (n > 0) {
+        left -= static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0 && left == len && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        return Send::Unsupported;
+      }
+      return Send::Failed;
+    }
+    return Send::Sent;
+  }
+
   // Nothing is held any more: the file can start over.
   void reset() {
     if (file_ != nullptr && end_ > 0) {
@@ -435,15 +476,22 @@ int runAnalysis(CliOptions& o) {
     source = std::move(opened.source);
   }
 
-  // Output after privileges are dropped, so files are not owned by root.
-  std::ofstream file_out;
+  // Output after privileges are dropped, so files are not owned by root. A stream over the
+  // file's descriptor (as std::ofstream, which does not tell it): spilled connections are sent
+  // to it straight from the temporary file (HeldText::sendTo).
+  std::unique_ptr<__gnu_cxx::stdio_filebuf<char>> file_buf;
+  std::unique_ptr<std::ostream> file_out;
   std::ostream* out = &std::cout;
+  int out_fd = STDOUT_FILENO;
   if (!o.output.empty()) {
-    file_out.open(o.output, std::ios::out | std::ios::trunc);
-    if (!file_out) {
+    const int fd = ::open(o.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
       return fail(kExitOutput, "cannot write output file '" + o.output + "': " + std::strerror(errno));
     }
-    out = &file_out;
+    file_buf = std::make_unique<__gnu_cxx::stdio_filebuf<char>>(fd, std::ios::out);
+    file_out = std::make_unique<std::ostream>(file_buf.get());
+    out = file_out.get();
+    out_fd = fd;
   }
   std::unique_ptr<output::PcapngAnnotator> live_annotator;
   if (o.command == "live" && !o.write_annotated.empty()) {
@@ -473,13 +521,31 @@ int runAnalysis(CliOptions& o) {
   const bool hold_text = !o.connection.has_value();
   HeldText held;
   std::string taken;  // the text of the connection being written (HeldText::take)
+  bool send_spilled = true;  // until the output refuses sendfile
   engine::OrderedEmitter emitter([&](model::Connection&& c, std::string&& tail) {
     c.id = next_id++;
     ++streamed;
     grouper.add(c);
     summary.add(c);
     if (wanted(c, o)) {
-      if (hold_text) {
+      const auto range = hold_text && send_spilled && *out ? HeldText::spilled(tail) : std::nullopt;
+      HeldText::Send sent = HeldText::Send::Unsupported;
+      if (range) {
+        output::writeJsonLineHead(*out, c.id, c.attempt);
+        out->flush();  // the head goes out before the text sent behind the stream's back
+        sent = *out ? held.sendTo(out_fd, range->first, range->second) : HeldText::Send::Failed;
+      }
+      if (sent == HeldText::Send::Sent) {
+        out->put('\n');
+      } else if (sent == HeldText::Send::Failed) {
+        out->setstate(std::ios::badbit);  // reported at the end, as any failed write
+      } else if (range) {
+        send_spilled = false;  // this output cannot take it: read the texts back from now on
+        const std::string_view text = held.take(std::move(tail), taken);
+        out->write(text.data(), static_cast<std::streamsize>(text.size()));
+        out->put('\n');
+        output::releaseLargeBuffer(taken);
+      } else if (hold_text) {
         output::writeJsonLineTail(*out, c.id, c.attempt, held.take(std::move(tail), taken));
         output::releaseLargeBuffer(taken);
       } else {
@@ -706,11 +772,13 @@ int runAnalysis(CliOptions& o) {
     }
   }
   out->flush();
-  if (file_out.is_open()) {
-    file_out.close();
-    if (!file_out) {
+  if (file_buf) {
+    const bool written = static_cast<bool>(*out);
+    if (file_buf->close() == nullptr || !written) {
       return fail(kExitOutput, "writing output file '" + o.output + "' failed");
     }
+  } else if (!*out) {
+    return fail(kExitOutput, "writing the report to standard output failed (disk full or closed?)");
   }
 
   if (!o.write_annotated.empty()) {

@@ -786,12 +786,16 @@ std::string connectionJsonTail(const model::Connection& conn, bool redact) {
   return std::string(connectionJsonTailView(conn, redact));
 }
 
-void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
-                       std::string_view tail) {
-  thread_local LineBuffer head;  // not threadLine(): `tail` may be a view of that one
+void writeJsonLineHead(std::ostream& out, std::uint64_t id, const std::string& attempt) {
+  thread_local LineBuffer head;  // not threadLine(): a tail written next may be a view of that one
   head.clear();
   writeHead(head, id, attempt);
   out.write(head.view().data(), static_cast<std::streamsize>(head.view().size()));
+}
+
+void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
+                       std::string_view tail) {
+  writeJsonLineHead(out, id, attempt);
   out.write(tail.data(), static_cast<std::streamsize>(tail.size()));
   out.put('\n');
 }

@@ -32,6 +32,9 @@ std::string_view connectionJsonTailView(const model::Connection& conn, bool reda
 void releaseLargeBuffer(std::string& buf);
 void writeJsonLineTail(std::ostream& out, std::uint64_t id, const std::string& attempt,
                        std::string_view tail);
+// What writeJsonLineTail() writes before the tail: for a caller that writes the tail (and the
+// final '\n') some other way.
+void writeJsonLineHead(std::ostream& out, std::uint64_t id, const std::string& attempt);
 void writeJsonSummary(std::ostream& out, const Summary& summary);
 
 }  // namespace rdpscope::output

@@ -4,8 +4,9 @@
 # lab capture (with its keys.log), the hostile captures, all lab captures merged in one run, a
 # truncated file (exit 6), and a small generated corpus (200 connections interleaved over 10
 # minutes, with and without keys; with every held connection spilled to the temporary file and
-# with none). Also checks that --threads > 1 is refused, with one line,
-# where it is not supported. ~15 s of CPU.
+# with none; spilled texts sent to a file, a pipe and an appended file, and standard output full:
+# exit 5). Also checks that --threads > 1 is refused, with one line, where it is not supported.
+# ~15 s of CPU.
 # Env: RDPSCOPE_BIN, RDPSCOPE_SOURCE_DIR (set by ctest). Exit 77 = skipped.
 set -u
 BIN=${RDPSCOPE_BIN:?RDPSCOPE_BIN not set}
@@ -79,6 +80,24 @@ if command -v python3 > /dev/null; then
     cmp -s "$WORK/hold.json" "$WORK/default.json"
     check "generated corpus: RDPSCOPE_HOLD_MB=$hold writes what the default writes" $?
   done
+  # Spilled texts go from the temporary file to the output inside the kernel (sendfile), or are
+  # read back where it cannot (an O_APPEND output): every way must write the same bytes.
+  export RDPSCOPE_HOLD_MB=0
+  "$BIN" analyze "$WORK/corpus.pcap" --format json --no-progress -o "$WORK/spill-o.json" 2> /dev/null
+  cmp -s "$WORK/spill-o.json" "$WORK/default.json"; check "spilled, sent to --output FILE" $?
+  "$BIN" analyze "$WORK/corpus.pcap" --format json --no-progress 2> /dev/null | cat > "$WORK/spill-p.json"
+  cmp -s "$WORK/spill-p.json" "$WORK/default.json"; check "spilled, sent to a pipe" $?
+  printf '' > "$WORK/spill-a.json"
+  "$BIN" analyze "$WORK/corpus.pcap" --format json --no-progress >> "$WORK/spill-a.json" 2> /dev/null
+  cmp -s "$WORK/spill-a.json" "$WORK/default.json"; check "spilled, appended (read back)" $?
+  # A full disk behind standard output: exit 5 and one line, as for --output.
+  if [ -w /dev/full ]; then
+    "$BIN" analyze "$WORK/corpus.pcap" --format json --no-progress > /dev/full 2> "$WORK/full.err"
+    rc=$?
+    [ "$rc" -eq 5 ] && [ "$(wc -l < "$WORK/full.err")" -eq 1 ]
+    check "spilled, standard output full: exit 5 ($rc), one line" $?
+  fi
+  unset RDPSCOPE_HOLD_MB
   # Cut part-way through a record: exit 6, everything before the damage reported.
   size=$(stat -c %s "$WORK/corpus.pcap")
   head -c $((size / 2 + 7)) "$WORK/corpus.pcap" > "$WORK/truncated.pcap"
