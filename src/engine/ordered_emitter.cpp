@@ -16,10 +16,13 @@ bool connectionOrderLess(const model::Connection& a, const model::Connection& b)
   return orderKey(a) < orderKey(b);
 }
 
-bool OrderedEmitter::Later::operator()(const Held& a, const Held& b) const {
+bool OrderedEmitter::Later::operator()(const Slot& a, const Slot& b) const {
   // std::push_heap builds a max-heap for "less"; "later" makes the earliest the top.
-  const auto ka = orderKey(a.conn);
-  const auto kb = orderKey(b.conn);
+  if (a.start_ns != b.start_ns) {
+    return b.start_ns < a.start_ns;
+  }
+  const auto ka = orderKey(a.held->conn);
+  const auto kb = orderKey(b.held->conn);
   if (ka != kb) {
     return kb < ka;
   }
@@ -43,7 +46,9 @@ void OrderedEmitter::push(model::Connection&& conn, std::string payload) {
     sink_(std::move(conn), std::move(payload));
     return;
   }
-  heap_.push_back(Held{std::move(conn), std::move(payload), next_seq_++});
+  const std::int64_t start_ns = conn.start.ns;
+  heap_.push_back(
+      Slot{start_ns, next_seq_++, std::make_unique<Held>(Held{std::move(conn), std::move(payload)})});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   stats_.peak_held = std::max(stats_.peak_held, heap_.size());
   while (heap_.size() > max_held_) {
@@ -54,9 +59,10 @@ void OrderedEmitter::push(model::Connection&& conn, std::string payload) {
 
 void OrderedEmitter::popOne() {
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  model::Connection conn = std::move(heap_.back().conn);
-  std::string payload = std::move(heap_.back().payload);
+  const std::unique_ptr<Held> held = std::move(heap_.back().held);
   heap_.pop_back();
+  model::Connection conn = std::move(held->conn);
+  std::string payload = std::move(held->payload);
   have_last_ = true;
   last_start_ = conn.start;
   last_client_ip_ = conn.client.ip;
@@ -71,7 +77,7 @@ void OrderedEmitter::popOne() {
 void OrderedEmitter::release(std::optional<Timestamp> oldest_open_start, Timestamp now) {
   const Timestamp watermark =
       oldest_open_start.has_value() ? std::min(*oldest_open_start, now) : now;
-  while (!heap_.empty() && heap_.front().conn.start < watermark) {
+  while (!heap_.empty() && heap_.front().start_ns < watermark.ns) {
     popOne();
   }
 }
