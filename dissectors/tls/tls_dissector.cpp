@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <openssl/crypto.h>
@@ -139,6 +140,90 @@ struct ClientHelloPayload final : model::CompactPayload {
   std::string ja4;
   std::string top_version;  // the highest version offered, for the summary
 };
+
+ClientHelloPayload makeClientHelloPayload(const ClientHello& ch) {
+  ClientHelloPayload payload;
+  payload.legacy_version = ch.legacy_version;
+  payload.supported_versions = ch.supported_versions;
+  payload.cipher_suites = ch.cipher_suites;
+  payload.signature_algorithms = ch.signature_algorithms;
+  payload.groups = ch.groups;
+  payload.extension_types.reserve(ch.extensions.size());
+  for (const auto& e : ch.extensions) {
+    payload.extension_types.push_back(e.type);
+  }
+  payload.sni = ch.sni;
+  payload.alpn = ch.alpn;
+  payload.session_id_length = ch.session_id.size();
+  payload.session_ticket = ch.has_session_ticket_ext;
+  payload.session_ticket_length = ch.session_ticket_len;
+  payload.ja3 = ja3Hash(ch);
+  payload.ja4 = ja4(ch);
+  std::string top = ch.supported_versions.empty() ? versionName(ch.legacy_version) : "";
+  if (top.empty()) {
+    std::uint16_t best = 0;
+    for (auto v : ch.supported_versions) if (!isGrease(v)) best = std::max(best, v);
+    top = versionName(best);
+  }
+  payload.top_version = std::move(top);
+  return payload;
+}
+
+// Everything of a ClientHello that its payload (and so its JA3 and JA4) depends on, length-
+// prefixed: equal keys, equal payloads. The random, the session id's bytes and the key shares,
+// which differ at every connection, are not shown and not in it.
+std::string clientHelloKey(const ClientHello& ch) {
+  std::string key;
+  auto u16 = [&key](std::size_t v) {
+    key.push_back(static_cast<char>(v >> 8));
+    key.push_back(static_cast<char>(v));
+  };
+  auto list = [&](const auto& values) {
+    u16(values.size());
+    for (auto v : values) u16(v);
+  };
+  auto text = [&](const std::string& t) {
+    u16(t.size());
+    key.append(t);
+  };
+  key.reserve(256);
+  u16(ch.legacy_version);
+  list(ch.supported_versions);
+  list(ch.cipher_suites);
+  list(ch.signature_algorithms);
+  list(ch.groups);
+  list(ch.ec_point_formats);
+  u16(ch.extensions.size());
+  for (const auto& e : ch.extensions) u16(e.type);
+  text(ch.sni);
+  u16(ch.alpn.size());
+  for (const std::string& a : ch.alpn) text(a);
+  u16(ch.session_id.size());
+  key.push_back(ch.has_session_ticket_ext ? '\1' : '\0');
+  const auto ticket = static_cast<std::uint64_t>(ch.session_ticket_len);
+  key.append(reinterpret_cast<const char*>(&ticket), sizeof ticket);
+  return key;
+}
+
+// A client program sends the same ClientHello to every server it connects to (but for its
+// random, session id and key shares, none of them shown): its payload, fingerprints and name
+// lists included, is made once per thread and shared, and the JSON writer reuses its text for a
+// payload it has just written (issue 8: JA3, JA4 and the names were 5 % of a run on the
+// benchmark corpus, one ClientHello per connection). Bounded: emptied when full.
+std::shared_ptr<const ClientHelloPayload> clientHelloPayload(const ClientHello& ch) {
+  constexpr std::size_t kMaxSeen = 64;
+  thread_local std::unordered_map<std::string, std::shared_ptr<const ClientHelloPayload>> seen;
+  std::string key = clientHelloKey(ch);
+  if (const auto it = seen.find(key); it != seen.end()) {
+    return it->second;
+  }
+  auto payload = std::make_shared<const ClientHelloPayload>(makeClientHelloPayload(ch));
+  if (seen.size() >= kMaxSeen) {
+    seen.clear();
+  }
+  seen.emplace(std::move(key), payload);
+  return payload;
+}
 
 // Names of the first `cap` values, as namesOf() gives them (UNKNOWN(0x..) when not in the table).
 void describeNames(model::EventBodySink& sink, std::string_view key, CodeTable table,
@@ -755,33 +840,10 @@ class TlsDissector final : public engine::Dissector {
         keep_transcript_ = rsa != nullptr;
         transcript_.clear();
         addTranscript(whole);
-        auto payload = std::make_shared<ClientHelloPayload>();
-        payload->legacy_version = ch->legacy_version;
-        payload->supported_versions = ch->supported_versions;
-        payload->cipher_suites = ch->cipher_suites;
-        payload->signature_algorithms = ch->signature_algorithms;
-        payload->groups = ch->groups;
-        payload->extension_types.reserve(ch->extensions.size());
-        for (const auto& e : ch->extensions) {
-          payload->extension_types.push_back(e.type);
-        }
-        payload->sni = ch->sni;
-        payload->alpn = ch->alpn;
-        payload->session_id_length = ch->session_id.size();
-        payload->session_ticket = ch->has_session_ticket_ext;
-        payload->session_ticket_length = ch->session_ticket_len;
-        payload->ja3 = ja3Hash(*ch);
-        payload->ja4 = ja4(*ch);
+        std::shared_ptr<const ClientHelloPayload> payload = clientHelloPayload(*ch);
         model::setMember(summary, "ja3", payload->ja3);
         model::setMember(summary, "ja4", payload->ja4);
         model::setMember(summary, "sni", ch->sni.empty() ? Fields(nullptr) : Fields(ch->sni));
-        std::string top = ch->supported_versions.empty() ? versionName(ch->legacy_version) : "";
-        if (top.empty()) {
-          std::uint16_t best = 0;
-          for (auto v : ch->supported_versions) if (!isGrease(v)) best = std::max(best, v);
-          top = versionName(best);
-        }
-        payload->top_version = std::move(top);
         // Compact (model::CompactBody): described only when written; the engine builds it for
         // readers other than the streaming JSON writer.
         Event ev{Event::CompactTag{}};

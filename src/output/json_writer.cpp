@@ -486,6 +486,52 @@ class CompactEventWriter final : public model::EventBodySink {
   bool list_empty_ = true;
 };
 
+// What a compact event with a payload (a ClientHello, shared by every connection of the same
+// client program: tls_dissector's clientHelloPayload) was last written as after its "summary"
+// key, for the next event with the same payload object: describe() gives a function of the body
+// and the direction only (model::CompactBody), and writing the name lists again was most of a
+// ClientHello's cost. A few per thread; each keeps its payload alive, so an address is never
+// another payload's.
+struct DescribedText {
+  std::shared_ptr<const model::CompactPayload> payload;
+  decltype(model::CompactBody::describe) describe = nullptr;
+  model::Direction dir = model::Direction::ToServer;
+  std::uint64_t value = 0;
+  std::uint32_t flags = 0;
+  std::string text;
+  std::string json;
+
+  bool matches(const model::Event& ev) const {
+    return payload == ev.compact.payload && describe == ev.compact.describe && dir == ev.dir &&
+           value == ev.compact.value && flags == ev.compact.flags && text == ev.compact.text;
+  }
+  void remember(const model::Event& ev, std::string_view written) {
+    payload = ev.compact.payload;
+    describe = ev.compact.describe;
+    dir = ev.dir;
+    value = ev.compact.value;
+    flags = ev.compact.flags;
+    text = ev.compact.text;
+    json.assign(written);
+  }
+};
+
+// The entry holding `ev`'s text (payload set), or the one to fill after writing it (payload
+// cleared).
+DescribedText* findDescribed(const model::Event& ev) {
+  thread_local std::array<DescribedText, 4> memo;
+  thread_local std::size_t next = 0;
+  for (DescribedText& d : memo) {
+    if (d.payload != nullptr && d.matches(ev)) {
+      return &d;
+    }
+  }
+  DescribedText& victim = memo[next];
+  next = (next + 1) % memo.size();
+  victim.payload.reset();
+  return &victim;
+}
+
 void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
   w.raw("{");
   w.key("rule");
@@ -729,9 +775,18 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
     w.str(ev.kind);
     w.raw(stageDecryptedSummary(ev.stage, ev.decrypted));
     if (ev.isCompact() && !redact) {
-      CompactEventWriter body(w, compact_summary);
-      ev.compact.describe(ev.compact, ev.dir, body);
-      body.finish();
+      const std::size_t mark = buf.view().size();
+      DescribedText* memo = ev.compact.payload != nullptr ? findDescribed(ev) : nullptr;
+      if (memo != nullptr && memo->payload != nullptr) {
+        w.raw(memo->json);
+      } else {
+        CompactEventWriter body(w, compact_summary);
+        ev.compact.describe(ev.compact, ev.dir, body);
+        body.finish();
+        if (memo != nullptr) {
+          memo->remember(ev, buf.view().substr(mark));
+        }
+      }
     } else if (redact) {
       // Redaction reads the built summary and fields (a copy only for a compact event).
       std::optional<model::Event> built;

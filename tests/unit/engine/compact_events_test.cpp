@@ -120,6 +120,61 @@ TEST(CompactEvents, JsonIsTheSameAsForBuiltEventsWithAndWithoutRedaction) {
   EXPECT_EQ(jsonOf(compact, true), jsonOf(built, true));
 }
 
+// A payload's content, and a describe function that shows it with everything else of the body.
+struct TestPayload final : model::CompactPayload {
+  std::string label;
+};
+void describeWithPayload(const model::CompactBody& body, Direction dir, model::EventBodySink& sink) {
+  const auto& p = static_cast<const TestPayload&>(*body.payload);
+  sink.summary(p.label);
+  sink.summary(dir == Direction::ToServer ? " up " : " down ");
+  sink.summaryNumber(body.value);
+  sink.fieldText("label", p.label);
+  sink.fieldNumber("flags", body.flags);
+  sink.fieldText("text", body.text);
+}
+
+// Events sharing one payload object (as the ClientHellos of one client program do) are written
+// from the text the writer keeps for the last payloads it wrote: every one must still be written
+// as it alone would be, whatever else of its body or direction differs, and a payload of equal
+// content but another object is another payload.
+TEST(CompactEvents, EventsSharingAPayloadAreEachWrittenAsThemselves) {
+  auto shared = std::make_shared<TestPayload>();
+  shared->label = "one";
+  auto twin = std::make_shared<TestPayload>();
+  twin->label = "one";
+  auto other = std::make_shared<TestPayload>();
+  other->label = "two";
+  model::Connection compact;
+  const std::shared_ptr<const model::CompactPayload> payloads[] = {shared, shared, twin, other,
+                                                                   shared, shared, shared, other};
+  for (std::size_t i = 0; i < std::size(payloads); ++i) {
+    model::Event ev{model::Event::CompactTag{}};
+    ev.frame = i + 1;
+    ev.kind = "test.payload";
+    ev.dir = i == 5 ? Direction::ToClient : Direction::ToServer;
+    ev.compact.describe = &describeWithPayload;
+    ev.compact.payload = payloads[i];
+    ev.compact.value = i == 6 ? 7 : 1;
+    ev.compact.flags = i == 4 ? 3 : 0;
+    ev.compact.text = i == 7 ? "x" : "";
+    compact.events.push_back(std::move(ev));
+  }
+  model::Connection built = compact;
+  for (auto& ev : built.events) {
+    model::expandCompact(ev);
+  }
+  const std::string line = jsonOf(built, false);
+  EXPECT_NE(line.find(R"("summary":"one down 1","fields":{"label":"one","flags":0,"text":""})"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"("summary":"one up 7")"), std::string::npos);
+  EXPECT_NE(line.find(R"("flags":3)"), std::string::npos);
+  EXPECT_NE(line.find(R"("label":"two","flags":0,"text":"x")"), std::string::npos);
+  EXPECT_EQ(jsonOf(compact, false), line);
+  EXPECT_EQ(jsonOf(compact, false), line);  // again, with the writer's memory already filled
+}
+
 // length, alert_sized and an absent key, as pickFields reads them in one pass.
 std::array<model::FieldPick, 3> picksOf(const model::Event& ev) {
   std::array<model::FieldPick, 3> picks = {model::FieldPick{"length", {}, {}},

@@ -3,6 +3,7 @@
 // key logs (decryption end to end; reference: tshark -o tls.keylog_file:keys.log).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,15 @@ std::unique_ptr<Run> analyse(const testing::TcpConn& conn, const engine::KeyStor
   r->tls = makeTlsDissector(r->consumer);
   runTls(conn, *r->tls, r->ctx);
   r->ctx.buildHeldStubs();
+  return r;
+}
+
+// The same with compact events left compact (as for the streaming JSON writer).
+std::unique_ptr<Run> analyseCompact(const testing::TcpConn& conn) {
+  auto r = std::make_unique<Run>();
+  r->ctx.keep_compact = true;
+  r->tls = makeTlsDissector(r->consumer);
+  runTls(conn, *r->tls, r->ctx);
   return r;
 }
 
@@ -130,6 +140,55 @@ TEST(TlsDissector, TruncationSweepOverRealHandshake) {
     EXPECT_EQ(whole.conn.events[i].kind, bytewise.conn.events[i].kind);
     EXPECT_EQ(whole.conn.events[i].fields, bytewise.conn.events[i].fields);
   }
+}
+
+// A client program sends the same ClientHello to every server but for its random, session id
+// and key shares: the dissector makes its payload (fingerprints and name lists) once and shares
+// it. A ClientHello that differs in anything shown (here one byte of the server name) gets its
+// own, with its own values.
+TEST(TlsDissector, IdenticalClientHellosShareOnePayload) {
+  const std::string cap = kLab + "tls13-success/capture.pcap";
+  if (!exists(cap)) GTEST_SKIP() << "no lab capture";
+  auto conns = readConnections(cap);
+  ASSERT_FALSE(conns.empty());
+  auto helloOf = [](const auto& r) -> const model::Event& {
+    const auto hellos = r.ctx.byKind("tls.client_hello");
+    EXPECT_EQ(hellos.size(), 1u);
+    return *hellos.at(0);
+  };
+  auto first = analyseCompact(conns[0]);
+  auto again = analyseCompact(conns[0]);
+  const model::Event& a = helloOf(*first);
+  const model::Event& b = helloOf(*again);
+  ASSERT_NE(a.compact.payload, nullptr);
+  EXPECT_EQ(a.compact.payload.get(), b.compact.payload.get());
+  EXPECT_EQ(first->ctx.conn.tls["ja4"], again->ctx.conn.tls["ja4"]);
+
+  // The server name "127.0.0.1" in the client's first TLS bytes becomes "127.0.0.2".
+  testing::TcpConn changed = conns[0];
+  bool edited = false;
+  for (auto& sg : changed.segments) {
+    if (sg.dir != engine::Direction::ToServer || edited) continue;
+    const std::string sni = "127.0.0.1";
+    auto it = std::search(sg.data.begin(), sg.data.end(), sni.begin(), sni.end());
+    if (it != sg.data.end() && sg.data[0] == 0x16) {  // a TLS handshake record
+      *(it + static_cast<std::ptrdiff_t>(sni.size()) - 1) = '2';
+      edited = true;
+    }
+  }
+  ASSERT_TRUE(edited) << "no server name in the ClientHello";
+  auto other = analyseCompact(changed);
+  const model::Event& c = helloOf(*other);
+  EXPECT_NE(c.compact.payload.get(), a.compact.payload.get());
+  EXPECT_EQ(other->ctx.conn.tls["sni"], "127.0.0.2");
+  EXPECT_EQ(first->ctx.conn.tls["sni"], "127.0.0.1");
+  model::Event built_a = a;
+  model::Event built_c = c;
+  model::expandCompact(built_a);
+  model::expandCompact(built_c);
+  EXPECT_EQ(built_a.fields["sni"], "127.0.0.1");
+  EXPECT_EQ(built_c.fields["sni"], "127.0.0.2");
+  EXPECT_EQ(built_a.fields["ja4"], built_c.fields["ja4"]);  // JA4 shows only that there is one
 }
 
 TEST(TlsDissector, BadHeaderIsAnomalyAndStops) {

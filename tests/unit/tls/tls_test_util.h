@@ -97,7 +97,9 @@ class RecordingContext final : public engine::DissectContext {
  public:
   void emit(model::Event event) override {
     stamp(event);
-    model::expandCompact(event);  // as engine::Session does for readers like these tests
+    if (!keep_compact) {
+      model::expandCompact(event);  // as engine::Session does for readers like these tests
+    }
     conn.events.push_back(std::move(event));
   }
   void emitBulk(model::Event event) override { stamp(event); conn.events.push_back(std::move(event)); }
@@ -154,6 +156,7 @@ class RecordingContext final : public engine::DissectContext {
   std::vector<std::string> anomalies;
   const engine::KeyStore* key_store = nullptr;
   bool use_stubs = false;  // build bulk stubs late (see emitBulkStub)
+  bool keep_compact = false;  // leave compact events compact, as for the streaming JSON writer
   std::vector<std::pair<std::size_t, engine::BulkStub>> held_stubs;
   std::uint64_t frame = 0;
   Timestamp ts{};
