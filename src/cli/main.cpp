@@ -105,7 +105,7 @@ Examples:
 
 Exit codes:
   0 success   1 usage error   2 unreadable capture file   3 live capture failed (interface,
-  permission, filter)   4 key log / RSA key / rules file unusable   5 output file not writable
+  permission, filter)   4 key log / RSA key / rules file unusable   5 output not writable
   6 capture file damaged part-way (everything before the damage was analysed and reported)
 )";
 
