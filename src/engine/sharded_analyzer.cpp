@@ -22,6 +22,8 @@ constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
 // Beyond this many tracked non-RDP-port flows, every such packet is treated as "maybe".
 constexpr std::size_t kMaxTrackedFlows = std::size_t{1} << 20;
 constexpr Timestamp kEndOfTime{std::numeric_limits<std::int64_t>::max()};
+// At capture end, finished connections are handed over this many at a time.
+constexpr std::size_t kFinishChunk = 256;
 
 std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -123,17 +125,28 @@ ShardedAnalyzer::ShardedAnalyzer(const AnalyzerOptions& options, std::size_t thr
                                  Prepare prepare)
     : options_(options), prepare_(std::move(prepare)) {
   const std::size_t n = std::max<std::size_t>(threads, 1);
-  // The caps are totals: each analyser gets its share (the first ones the remainder).
+  // The caps are totals: each analyser gets the share of its hash slots (this thread's the
+  // rounding remainder), so no shard fills up while the whole would still have room.
+  const std::size_t slots = kLocalSlots + kWorkerSlots * (n - 1);
+  auto part = [&](std::size_t total, std::size_t i) {
+    const auto worker = static_cast<std::size_t>(
+        static_cast<unsigned __int128>(total) * kWorkerSlots / slots);
+    return std::max<std::size_t>(1, i == 0 ? total - worker * (n - 1) : worker);
+  };
   auto share = [&](std::size_t i) {
     AnalyzerOptions o = options;
-    o.max_flows = std::max<std::size_t>(1, options.max_flows / n + (i < options.max_flows % n ? 1 : 0));
-    o.max_buffered_bytes = std::max<std::size_t>(1, options.max_buffered_bytes / n);
+    o.max_flows = part(options.max_flows, i);
+    o.max_buffered_bytes = part(options.max_buffered_bytes, i);
     o.max_flows_reported = options.max_flows;
     o.sweep_on_packets = false;  // the reader decides the sweeps (see the header)
     return o;
   };
   local_ = std::make_unique<Analyzer>(share(0), [this](model::Connection&& c) {
     local_pending_.push_back(prepare_(std::move(c)));
+    // At capture end, hand them over in chunks while the rest are finished, as the workers do.
+    if (finishing_collect_ != nullptr && local_pending_.size() >= kFinishChunk) {
+      (*finishing_release_)(this->collect(*finishing_collect_));
+    }
   });
   oldest_.resize(n - 1);
   time_.assign(n - 1, Timestamp{std::numeric_limits<std::int64_t>::min()});
@@ -144,7 +157,7 @@ ShardedAnalyzer::ShardedAnalyzer(const AnalyzerOptions& options, std::size_t thr
       raw->pending.push_back(prepare_(std::move(c)));
       // At capture end one worker may finish thousands of flows: hand them over in chunks, so
       // the reader can write them while the rest are finished.
-      if (raw->finishing && raw->pending.size() >= 256) {
+      if (raw->finishing && raw->pending.size() >= kFinishChunk) {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto& pc : raw->pending) {
           raw->posted.push_back(std::move(pc));
@@ -478,7 +491,11 @@ void ShardedAnalyzer::finish(const Collect& collect,
     w->filling.finish = true;
     flush(*w);
   }
+  finishing_collect_ = &collect;
+  finishing_release_ = &release;
   local_->finish();  // while the workers finish theirs
+  finishing_collect_ = nullptr;
+  finishing_release_ = nullptr;
   local_done_ = true;
   for (;;) {
     bool all_done = true;

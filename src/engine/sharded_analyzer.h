@@ -20,9 +20,9 @@
 //   watermark (collect()'s return value): min over analysers of their oldest open flow start and
 //   the time of the last packet they processed. Nothing starting before it can still finish.
 //
-// Differences, only at the caps: --max-flows and the reassembly buffer cap are split evenly
-// across the analysers, so when a cap is hit, which flow is evicted (and when) follows the
-// analyser's own table. Captures whose timestamps go backwards may place the emitter's "late"
+// Differences, only at the caps: --max-flows and the reassembly buffer cap are split across the
+// analysers as their hash slots, so when a cap is hit, which flow is evicted (and when) follows
+// the analyser's own table. Captures whose timestamps go backwards may place the emitter's "late"
 // connections differently (the watermark assumes capture time does not go backwards).
 #pragma once
 
@@ -132,6 +132,9 @@ class ShardedAnalyzer {
   std::unique_ptr<Analyzer> local_;
   std::vector<PreparedConnection> local_pending_;
   bool local_done_ = false;  // capture end: its flows are all finished
+  // While finish() finishes shard 0: where its connections go, in chunks.
+  const Collect* finishing_collect_ = nullptr;
+  const std::function<void(Timestamp)>* finishing_release_ = nullptr;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // Shared between the reader and the workers (under mutex_).
