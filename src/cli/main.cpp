@@ -252,7 +252,8 @@ class HeldText {
 
   // Where a spilled payload's text lies in the temporary file (offset, length); nullopt for a
   // text held in memory.
-  static std::optional<std::pair<std::uint64_t, std::uint64_t>> spilled(const std::string& payload) {
+  static std::optional<std::pair<std::uint64_t, std::uint64_t>> spilled(
+      const std::string& payload) {
     if (payload.empty() || payload[0] != '\0') {
       return std::nullopt;
     }

@@ -47,8 +47,8 @@ void OrderedEmitter::push(model::Connection&& conn, std::string payload) {
     return;
   }
   const std::int64_t start_ns = conn.start.ns;
-  heap_.push_back(
-      Slot{start_ns, next_seq_++, std::make_unique<Held>(Held{std::move(conn), std::move(payload)})});
+  auto entry = std::make_unique<Held>(Held{std::move(conn), std::move(payload)});
+  heap_.push_back(Slot{start_ns, next_seq_++, std::move(entry)});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   stats_.peak_held = std::max(stats_.peak_held, heap_.size());
   while (heap_.size() > max_held_) {

@@ -124,7 +124,8 @@ TEST(CompactEvents, JsonIsTheSameAsForBuiltEventsWithAndWithoutRedaction) {
 struct TestPayload final : model::CompactPayload {
   std::string label;
 };
-void describeWithPayload(const model::CompactBody& body, Direction dir, model::EventBodySink& sink) {
+void describeWithPayload(const model::CompactBody& body, Direction dir,
+                         model::EventBodySink& sink) {
   const auto& p = static_cast<const TestPayload&>(*body.payload);
   sink.summary(p.label);
   sink.summary(dir == Direction::ToServer ? " up " : " down ");

@@ -206,7 +206,9 @@ TEST(ShardedAnalyzer, FlowCapSplitFollowsTheShares) {
   std::sort(expected.begin(), expected.end());
   for (std::size_t n : {2, 3}) {
     std::vector<Row> got;
-    ShardedAnalyzer sa(o, n, [](model::Connection&& c) { return PreparedConnection{std::move(c), {}}; });
+    ShardedAnalyzer sa(o, n, [](model::Connection&& c) {
+      return PreparedConnection{std::move(c), {}};
+    });
     auto collect = [&](PreparedConnection&& pc) { got.push_back(row(pc.conn)); };
     for (const auto& r : raws(pkts)) {
       sa.onPacket(r);
