@@ -83,21 +83,26 @@ AnalyzerOptions options() {
 
 // Each finished connection through `view`, in the order they come, from one Analyzer...
 template <typename View>
-auto analyzeSingle(const std::vector<Pkt>& pkts, View view) {
+auto analyzeSingle(const std::vector<Pkt>& pkts, View view, const AnalyzerOptions& o = options(),
+                   AnalyzerStats* stats = nullptr) {
   std::vector<decltype(view(model::Connection{}))> out;
-  Analyzer a(options(), [&](model::Connection&& c) { out.push_back(view(c)); });
+  Analyzer a(o, [&](model::Connection&& c) { out.push_back(view(c)); });
   for (const auto& r : raws(pkts)) {
     a.onPacket(r);
   }
   a.finish();
+  if (stats != nullptr) {
+    *stats = a.stats();
+  }
   return out;
 }
 
-// ... and from `threads` workers.
+// ... and from `threads` analysers.
 template <typename View>
-auto analyzeSharded(const std::vector<Pkt>& pkts, std::size_t threads, View view) {
+auto analyzeSharded(const std::vector<Pkt>& pkts, std::size_t threads, View view,
+                    const AnalyzerOptions& o = options(), AnalyzerStats* stats = nullptr) {
   std::vector<decltype(view(model::Connection{}))> out;
-  ShardedAnalyzer a(options(), threads, [](model::Connection&& c) {
+  ShardedAnalyzer a(o, threads, [](model::Connection&& c) {
     return PreparedConnection{std::move(c), {}};
   });
   auto collect = [&](PreparedConnection&& pc) { out.push_back(view(pc.conn)); };
@@ -106,6 +111,9 @@ auto analyzeSharded(const std::vector<Pkt>& pkts, std::size_t threads, View view
     a.collect(collect);
   }
   a.finish(collect, [](Timestamp) {});
+  if (stats != nullptr) {
+    *stats = a.stats();
+  }
   return out;
 }
 
@@ -196,26 +204,13 @@ TEST(ShardedAnalyzer, FlowCapSplitFollowsTheShares) {
   }
   AnalyzerOptions o = options();
   o.max_flows = 44;
-  std::vector<Row> expected;
-  Analyzer a(o, [&](model::Connection&& c) { expected.push_back(row(c)); });
-  for (const auto& r : raws(pkts)) {
-    a.onPacket(r);
-  }
-  a.finish();
-  ASSERT_EQ(a.stats().flows_evicted, 0u);
+  AnalyzerStats stats;
+  auto expected = analyzeSingle(pkts, row, o, &stats);
+  ASSERT_EQ(stats.flows_evicted, 0u);
   std::sort(expected.begin(), expected.end());
   for (std::size_t n : {2, 3}) {
-    std::vector<Row> got;
-    ShardedAnalyzer sa(o, n, [](model::Connection&& c) {
-      return PreparedConnection{std::move(c), {}};
-    });
-    auto collect = [&](PreparedConnection&& pc) { got.push_back(row(pc.conn)); };
-    for (const auto& r : raws(pkts)) {
-      sa.onPacket(r);
-      sa.collect(collect);
-    }
-    sa.finish(collect, [](Timestamp) {});
-    EXPECT_EQ(sa.stats().flows_evicted, 0u) << n << " threads";
+    auto got = analyzeSharded(pkts, n, row, o, &stats);
+    EXPECT_EQ(stats.flows_evicted, 0u) << n << " threads";
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, expected) << n << " threads";
   }
