@@ -52,19 +52,9 @@ void putOption(std::string& b, std::uint16_t code, std::string_view value) {
   pad4(b);
 }
 
-std::string cutUtf8(std::string s, std::size_t max) {
-  if (s.size() <= max) {
-    return s;
-  }
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) {
-    --n;
-  }
-  s.resize(n);
-  return s + "...";
+std::string oneLine(std::string_view s) {
+  return detail::cut(escapeForTerminal(s), kMaxCommentBytes);
 }
-
-std::string oneLine(std::string_view s) { return cutUtf8(escapeForTerminal(s), kMaxCommentBytes); }
 
 std::string eventComment(const model::Connection& c, const model::Event& ev) {
   std::string s = "rdpscope #" + std::to_string(c.id) + " " + detail::stageText(ev.stage) + " ";

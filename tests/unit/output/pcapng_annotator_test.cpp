@@ -153,6 +153,29 @@ TEST(PacketComments, OneLinePerEventAndDiagnosisOnFatalFrame) {
   EXPECT_NE(comments.at(31)[0].find("anomaly x224.neg_rsp.bad_length"), std::string::npos);
 }
 
+// A comment longer than the 4,000-byte cap is cut there, never inside a UTF-8 sequence, and
+// says so with "...".
+TEST(PacketComments, LongCommentIsCutOnACharacterBoundary) {
+  // One or two ASCII bytes first, so that in one of the two the cap falls inside a character.
+  for (const std::string lead : {"x", "xy"}) {
+    model::Connection c = testing::failedNegotiation();
+    ASSERT_TRUE(c.diagnosis.has_value());
+    std::string cause = lead;
+    for (int i = 0; i < 3000; ++i) {
+      cause += "\xC3\xA9";  // e acute: two bytes
+    }
+    c.diagnosis->cause = cause;
+    const auto comments = packetComments({c});
+    const std::string& comment = comments.at(6).at(1);  // the diagnosis, on the fatal frame
+    ASSERT_EQ(comment.rfind("rdpscope #1 DIAGNOSIS", 0), 0u);
+    EXPECT_GT(comment.size(), 3990u) << lead;
+    EXPECT_LE(comment.size(), 4000u + 3u) << lead;
+    EXPECT_EQ(comment.substr(comment.size() - 3), "...") << lead;
+    const auto last = static_cast<unsigned char>(comment[comment.size() - 4]);
+    EXPECT_TRUE(last == 0xA9 || last < 0x80) << "cut inside a character, lead " << lead;
+  }
+}
+
 TEST(PcapngAnnotator, LiveSpoolRoundTrip) {
   const std::string path = tempPath("live.pcapng");
   std::string err;
