@@ -227,15 +227,13 @@ class HeldText {
   // The text lives in `scratch`, reused from one connection to the next: a spilled text is read
   // straight into it, without a fresh zero-filled string each time.
   std::string_view take(std::string&& payload, std::string& scratch) {
-    if (payload.empty() || payload[0] != '\0') {
+    const auto range = spilled(payload);
+    if (!range) {
       in_memory_ -= std::min(in_memory_, payload.size());
       scratch = std::move(payload);
       return scratch;
     }
-    std::uint64_t off = 0;
-    std::uint64_t len = 0;
-    std::memcpy(&off, payload.data() + 1, sizeof off);
-    std::memcpy(&len, payload.data() + 1 + sizeof off, sizeof len);
+    const auto [off, len] = *range;
     scratch.resize(static_cast<std::size_t>(len));
     std::size_t done = 0;
     while (done < scratch.size()) {
