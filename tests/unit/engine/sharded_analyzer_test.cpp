@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <string>
 #include <tuple>
+#include <thread>
 #include <vector>
 
 namespace rdpscope::engine {
@@ -214,6 +215,42 @@ TEST(ShardedAnalyzer, FlowCapSplitFollowsTheShares) {
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, expected) << n << " threads";
   }
+}
+
+// At capture end the reading thread finishes its own flows while the workers finish theirs, and
+// hands its connections over in chunks (as the workers do): with thousands of flows open at the
+// end, they are not all held at once before the first can be written.
+TEST(ShardedAnalyzer, ReaderFinishesItsFlowsInChunks) {
+  std::vector<Pkt> pkts;
+  for (std::uint32_t i = 0; i < 3000; ++i) {  // unanswered SYNs, all open at the end
+    pkts.push_back(tcp(kS + i, static_cast<std::uint8_t>(1 + i % 250),
+                       static_cast<std::uint16_t>(20000 + i), 3389, true, kSyn, 100));
+  }
+  const auto reader = std::this_thread::get_id();
+  ShardedAnalyzer sa(options(), 2, [reader](model::Connection&& c) {
+    // The payload says which thread prepared the connection.
+    return PreparedConnection{std::move(c), std::this_thread::get_id() == reader ? "r" : "w"};
+  });
+  std::size_t from_reader = 0;
+  std::size_t since_release = 0;
+  std::size_t most_between_releases = 0;
+  auto collect = [&](PreparedConnection&& pc) {
+    if (pc.payload == "r") {
+      ++from_reader;
+      ++since_release;
+    }
+  };
+  for (const auto& r : raws(pkts)) {
+    sa.onPacket(r);
+    sa.collect(collect);
+  }
+  ASSERT_EQ(from_reader, 0u);  // nothing finished before the end
+  sa.finish(collect, [&](Timestamp) {
+    most_between_releases = std::max(most_between_releases, since_release);
+    since_release = 0;
+  });
+  EXPECT_GT(from_reader, 600u);  // the reader's share, about a third
+  EXPECT_LE(most_between_releases, 256u);
 }
 
 // The capture's clock set back inside a connection (Analyzer::noteClockStep): one note, with the
