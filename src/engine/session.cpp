@@ -63,30 +63,33 @@ void Session::emit(model::Event event) {
 Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
   if (bulk_tail_.empty()) {
     bulk_tail_.resize(kBulkTail);
+    tail_keys_.resize(kBulkTail);
   }
   if (frame < tail_last_frame_) {
     tail_in_frame_order_ = false;
   }
   tail_last_frame_ = std::max(tail_last_frame_, frame);
-  TailEntry* slot = nullptr;
+  std::size_t index = 0;
   if (tail_count_ < kBulkTail) {
-    slot = &bulk_tail_[tail_count_++];
+    index = tail_count_++;
     tail_next_ = tail_count_ % kBulkTail;
   } else if (tail_in_frame_order_) {
-    slot = &bulk_tail_[tail_next_];
+    index = tail_next_;
     tail_next_ = (tail_next_ + 1) % kBulkTail;
   } else {
-    slot = &bulk_tail_[0];
-    for (TailEntry& e : bulk_tail_) {
-      if (e.event.frame < slot->event.frame ||
-          (e.event.frame == slot->event.frame && e.seq < slot->seq)) {
-        slot = &e;
+    for (std::size_t i = 1; i < kBulkTail; ++i) {
+      const TailKey& k = tail_keys_[i];
+      const TailKey& oldest = tail_keys_[index];
+      if (k.frame < oldest.frame || (k.frame == oldest.frame && k.seq < oldest.seq)) {
+        index = i;
       }
     }
-    if (frame < slot->event.frame) {
+    if (frame < tail_keys_[index].frame) {
       return nullptr;  // older than everything kept
     }
   }
+  tail_keys_[index] = TailKey{frame, tail_seq_};
+  TailEntry* slot = &bulk_tail_[index];
   slot->seq = tail_seq_++;
   return slot;
 }
@@ -231,6 +234,8 @@ model::Connection Session::finish() {
   }
   bulk_tail_.clear();
   bulk_tail_.shrink_to_fit();
+  tail_keys_.clear();
+  tail_keys_.shrink_to_fit();
   tail_count_ = 0;
   tail_next_ = 0;
   if (connection_.events_suppressed > 0) {
