@@ -16,6 +16,23 @@ model::Fields bitNames(CodeTable table, std::uint32_t value) {
   return out;
 }
 
+void bitNamesList(model::EventBodySink& sink, std::string_view key, CodeTable table,
+                  std::uint32_t value) {
+  sink.beginList(key);
+  for (std::uint32_t bit = 0; bit < 32; ++bit) {
+    const std::uint32_t mask = std::uint32_t{1} << bit;
+    if ((value & mask) == 0) {
+      continue;
+    }
+    if (const CodeName* known = findCode(table, mask)) {
+      sink.listText(known->name);
+    } else {
+      sink.listText(codeName(table, mask));
+    }
+  }
+  sink.endList();
+}
+
 std::string bitNamesJoined(CodeTable table, std::uint32_t value) {
   std::string s;
   for (std::uint32_t bit = 0; bit < 32; ++bit) {

@@ -16,6 +16,10 @@ namespace rdpscope::rdp {
 /// Names of every bit set in `value` (unknown bits as UNKNOWN(0x..)), as a JSON array.
 model::Fields bitNames(CodeTable table, std::uint32_t value);
 
+/// The same names given to `sink` as the list `key` (no tree built).
+void bitNamesList(model::EventBodySink& sink, std::string_view key, CodeTable table,
+                  std::uint32_t value);
+
 /// "PROTOCOL_SSL|PROTOCOL_HYBRID" style string of the same bits ("none" when zero).
 std::string bitNamesJoined(CodeTable table, std::uint32_t value);
 

@@ -4,6 +4,7 @@
 #include "gcc/gcc.h"
 #include "mcs/mcs.h"
 #include "mcs/mcs_names.h"
+#include "model/event_builder.h"
 #include "rdp/field_util.h"
 #include "rdp/rdp_handler.h"
 #include "rdp/rdp_names.h"
@@ -34,13 +35,13 @@ bool RdpHandler::onMcsConnectInitial(const Pdu& pdu, ByteReader r) {
   if (!ci) {
     return fail(pdu, insideFrame(ci.error()), "MCS Connect-Initial");
   }
-  model::Event ev = model::Event::make("mcs.connect_initial", Stage::McsConnect,
-                                       "MCS Connect-Initial (GCC Conference Create Request)");
-  model::setMember(ev.fields, "max_mcs_pdu_size", ci->target.max_mcs_pdu_size);
-  model::setMember(ev.fields, "max_channel_ids", ci->target.max_channel_ids);
-  model::setMember(ev.fields, "protocol_version", ci->target.protocol_version);
-  model::setMember(ev.fields, "user_data_length", ci->user_data.size());
-  emit(pdu, std::move(ev));
+  model::EventBuilder ev;
+  ev.setSummary("MCS Connect-Initial (GCC Conference Create Request)");
+  ev.set("max_mcs_pdu_size", ci->target.max_mcs_pdu_size);
+  ev.set("max_channel_ids", ci->target.max_channel_ids);
+  ev.set("protocol_version", ci->target.protocol_version);
+  ev.set("user_data_length", ci->user_data.size());
+  emit(pdu, std::move(ev).build("mcs.connect_initial", Stage::McsConnect));
   ByteReader ud(ci->user_data, ci->user_data_offset);
   return onClientUserData(pdu, ud);
 }
@@ -51,13 +52,13 @@ bool RdpHandler::onMcsConnectResponse(const Pdu& pdu, ByteReader r) {
     return fail(pdu, insideFrame(cr.error()), "MCS Connect-Response");
   }
   const std::string result = codeName(mcs::results(), cr->result);
-  model::Event ev = model::Event::make("mcs.connect_response", Stage::McsConnect,
-                                       "MCS Connect-Response: " + result);
-  model::setMember(ev.fields, "result", result);
-  model::setMember(ev.fields, "result_value", cr->result);
-  model::setMember(ev.fields, "called_connect_id", cr->called_connect_id);
-  model::setMember(ev.fields, "max_mcs_pdu_size", cr->domain.max_mcs_pdu_size);
-  emit(pdu, std::move(ev));
+  model::EventBuilder ev;
+  ev.setSummary("MCS Connect-Response: " + result);
+  ev.set("result", result);
+  ev.set("result_value", cr->result);
+  ev.set("called_connect_id", cr->called_connect_id);
+  ev.set("max_mcs_pdu_size", cr->domain.max_mcs_pdu_size);
+  emit(pdu, std::move(ev).build("mcs.connect_response", Stage::McsConnect));
   if (cr->result != 0) {
     model::setMember(pdu.ctx->connection().rdp, "result", result);
   }
@@ -84,60 +85,56 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
           return fail(pdu, insideFrame(c.error()), "Client Core Data");
         }
         const std::string name = identity(ctx, c->client_name);
-        model::Event ev = model::Event::make(
-            "gcc.client_core", Stage::McsConnect,
-            "Client Core Data: " + clientBuildName(c->client_build) + ", " + name + ", " +
-                std::to_string(c->desktop_width) + "x" + std::to_string(c->desktop_height));
-        auto& f = ev.fields;
-        model::setMember(f, "version", codeName(rdpVersions(), c->version));
-        model::setMember(f, "version_value", c->version);
-        model::setMember(f, "desktop_width", c->desktop_width);
-        model::setMember(f, "desktop_height", c->desktop_height);
-        model::setMember(f, "color_depth", codeName(colorDepths(), c->color_depth));
-        model::setMember(f, "keyboard_layout", keyboardLayoutName(c->keyboard_layout));
-        model::setMember(f, "keyboard_layout_value", c->keyboard_layout);
-        model::setMember(f, "client_build", c->client_build);
-        model::setMember(f, "client_name", name);
-        model::setMember(f, "keyboard_type", codeName(keyboardTypes(), c->keyboard_type));
-        model::setMember(f, "keyboard_type_value", c->keyboard_type);
-        model::setMember(f, "keyboard_sub_type", c->keyboard_sub_type);
-        model::setMember(f, "keyboard_function_keys", c->keyboard_function_keys);
-        model::setMember(f, "ime_file_name", cleanString(c->ime_file_name));
+        model::EventBuilder ev;
+        ev.setSummary("Client Core Data: " + clientBuildName(c->client_build) + ", " + name + ", " +
+                      std::to_string(c->desktop_width) + "x" + std::to_string(c->desktop_height));
+        ev.set("version", codeName(rdpVersions(), c->version));
+        ev.set("version_value", c->version);
+        ev.set("desktop_width", c->desktop_width);
+        ev.set("desktop_height", c->desktop_height);
+        ev.set("color_depth", codeName(colorDepths(), c->color_depth));
+        ev.set("keyboard_layout", keyboardLayoutName(c->keyboard_layout));
+        ev.set("keyboard_layout_value", c->keyboard_layout);
+        ev.set("client_build", c->client_build);
+        ev.set("client_name", name);
+        ev.set("keyboard_type", codeName(keyboardTypes(), c->keyboard_type));
+        ev.set("keyboard_type_value", c->keyboard_type);
+        ev.set("keyboard_sub_type", c->keyboard_sub_type);
+        ev.set("keyboard_function_keys", c->keyboard_function_keys);
+        ev.set("ime_file_name", cleanString(c->ime_file_name));
         if (c->post_beta2_color_depth) {
-          model::setMember(f, "post_beta2_color_depth",
-                           codeName(colorDepths(), *c->post_beta2_color_depth));
+          ev.set("post_beta2_color_depth", codeName(colorDepths(), *c->post_beta2_color_depth));
         }
         if (c->high_color_depth) {
-          model::setMember(f, "high_color_depth",
-                           codeName(highColorDepths(), *c->high_color_depth));
-          model::setMember(f, "high_color_depth_value", *c->high_color_depth);
+          ev.set("high_color_depth", codeName(highColorDepths(), *c->high_color_depth));
+          ev.set("high_color_depth_value", *c->high_color_depth);
         }
         if (c->supported_color_depths) {
-          model::setMember(f, "supported_color_depths",
-                           bitNames(supportedColorDepths(), *c->supported_color_depths));
+          bitNamesList(ev, "supported_color_depths", supportedColorDepths(),
+                       *c->supported_color_depths);
         }
         if (c->early_capability_flags) {
-          model::setMember(f, "early_capability_flags",
-                           bitNames(clientEarlyCapabilityFlags(), *c->early_capability_flags));
-          model::setMember(f, "early_capability_flags_value", *c->early_capability_flags);
+          bitNamesList(ev, "early_capability_flags", clientEarlyCapabilityFlags(),
+                       *c->early_capability_flags);
+          ev.set("early_capability_flags_value", *c->early_capability_flags);
         }
         if (c->client_dig_product_id) {
-          model::setMember(f, "client_dig_product_id", cleanString(*c->client_dig_product_id));
+          ev.set("client_dig_product_id", cleanString(*c->client_dig_product_id));
         }
         if (c->connection_type) {
-          model::setMember(f, "connection_type", codeName(connectionTypes(), *c->connection_type));
+          ev.set("connection_type", codeName(connectionTypes(), *c->connection_type));
         }
         if (c->server_selected_protocol) {
-          model::setMember(f, "server_selected_protocol",
-                           codeName(x224::protocols(), *c->server_selected_protocol));
-          model::setMember(f, "server_selected_protocol_value", *c->server_selected_protocol);
+          ev.set("server_selected_protocol",
+                 codeName(x224::protocols(), *c->server_selected_protocol));
+          ev.set("server_selected_protocol_value", *c->server_selected_protocol);
         }
         if (c->desktop_physical_width) {
-          model::setMember(f, "desktop_physical_width", *c->desktop_physical_width);
-          model::setMember(f, "desktop_physical_height", c->desktop_physical_height.value_or(0));
+          ev.set("desktop_physical_width", *c->desktop_physical_width);
+          ev.set("desktop_physical_height", c->desktop_physical_height.value_or(0));
         }
         if (c->desktop_scale_factor) {
-          model::setMember(f, "desktop_scale_factor", *c->desktop_scale_factor);
+          ev.set("desktop_scale_factor", *c->desktop_scale_factor);
         }
         model::setMember(s, "client_build", clientBuildName(c->client_build));
         model::setMember(s, "client_build_value", c->client_build);
@@ -161,7 +158,7 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         } else {
           model::setMember(s, "color_depth", codeName(colorDepths(), c->color_depth));
         }
-        emit(pdu, std::move(ev));
+        emit(pdu, std::move(ev).build("gcc.client_core", Stage::McsConnect));
         break;
       }
       case gcc::kCsSecurity: {
@@ -169,14 +166,13 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         if (!c) {
           return fail(pdu, insideFrame(c.error()), "Client Security Data");
         }
-        model::Event ev = model::Event::make(
-            "gcc.client_security", Stage::McsConnect,
-            "Client Security Data: " + bitNamesJoined(encryptionMethods(), c->encryption_methods));
-        model::setMember(ev.fields, "encryption_methods",
-                         bitNames(encryptionMethods(), c->encryption_methods));
-        model::setMember(ev.fields, "encryption_methods_value", c->encryption_methods);
-        model::setMember(ev.fields, "ext_encryption_methods_value", c->ext_encryption_methods);
-        emit(pdu, std::move(ev));
+        model::EventBuilder ev;
+        ev.setSummary("Client Security Data: " +
+                      bitNamesJoined(encryptionMethods(), c->encryption_methods));
+        bitNamesList(ev, "encryption_methods", encryptionMethods(), c->encryption_methods);
+        ev.set("encryption_methods_value", c->encryption_methods);
+        ev.set("ext_encryption_methods_value", c->ext_encryption_methods);
+        emit(pdu, std::move(ev).build("gcc.client_security", Stage::McsConnect));
         break;
       }
       case gcc::kCsNet: {
@@ -185,28 +181,27 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
           return fail(pdu, insideFrame(c.error()), "Client Network Data");
         }
         model::Fields names = model::Fields::array();
-        model::Fields channels = model::Fields::array();
         session_.channel_names.clear();
         std::string joined;
+        model::EventBuilder ev;
+        ev.set("channel_count", c->size());
+        ev.beginArray("channels");
         for (const gcc::ChannelDef& ch : *c) {
           const std::string n = cleanString(ch.name);
           names.push_back(n);
           session_.channel_names.push_back(n);
-          model::Fields one = model::Fields::object();
-          model::setMember(one, "name", n);
-          model::setMember(one, "options", bitNames(channelOptions(), ch.options));
-          model::setMember(one, "options_value", ch.options);
-          channels.push_back(std::move(one));
+          ev.beginObject("");
+          ev.set("name", n);
+          bitNamesList(ev, "options", channelOptions(), ch.options);
+          ev.set("options_value", ch.options);
+          ev.endObject();
           joined += (joined.empty() ? "" : ",") + n;
         }
-        model::Event ev = model::Event::make(
-            "gcc.client_network", Stage::McsConnect,
-            "Client Network Data: " + std::to_string(c->size()) + " channels" +
-                (joined.empty() ? "" : " (" + joined + ")"));
-        model::setMember(ev.fields, "channel_count", c->size());
-        model::setMember(ev.fields, "channels", std::move(channels));
-        model::setMember(s, "channels", names);
-        emit(pdu, std::move(ev));
+        ev.endArray();
+        ev.setSummary("Client Network Data: " + std::to_string(c->size()) + " channels" +
+                      (joined.empty() ? "" : " (" + joined + ")"));
+        model::setMember(s, "channels", std::move(names));
+        emit(pdu, std::move(ev).build("gcc.client_network", Stage::McsConnect));
         break;
       }
       case gcc::kCsCluster: {
@@ -214,16 +209,16 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         if (!c) {
           return fail(pdu, insideFrame(c.error()), "Client Cluster Data");
         }
-        model::Event ev = model::Event::make("gcc.client_cluster", Stage::McsConnect,
-                                             "Client Cluster Data, flags " + hexCode(c->flags));
-        model::setMember(ev.fields, "flags", bitNames(clusterFlags(), c->flags & ~0x3Cu));
-        model::setMember(ev.fields, "flags_value", c->flags);
-        model::setMember(ev.fields, "redirection_supported", (c->flags & 0x01) != 0);
-        model::setMember(ev.fields, "redirection_version", ((c->flags & 0x3Cu) >> 2) + 1);
-        model::setMember(ev.fields, "redirected_session_id_valid", (c->flags & 0x02) != 0);
-        model::setMember(ev.fields, "redirected_smartcard", (c->flags & 0x40) != 0);
-        model::setMember(ev.fields, "redirected_session_id", c->redirected_session_id);
-        emit(pdu, std::move(ev));
+        model::EventBuilder ev;
+        ev.setSummary("Client Cluster Data, flags " + hexCode(c->flags));
+        bitNamesList(ev, "flags", clusterFlags(), c->flags & ~0x3Cu);
+        ev.set("flags_value", c->flags);
+        ev.set("redirection_supported", (c->flags & 0x01) != 0);
+        ev.set("redirection_version", ((c->flags & 0x3Cu) >> 2) + 1);
+        ev.set("redirected_session_id_valid", (c->flags & 0x02) != 0);
+        ev.set("redirected_smartcard", (c->flags & 0x40) != 0);
+        ev.set("redirected_session_id", c->redirected_session_id);
+        emit(pdu, std::move(ev).build("gcc.client_cluster", Stage::McsConnect));
         break;
       }
       case gcc::kCsMonitor: {
@@ -231,17 +226,16 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         if (!c) {
           return fail(pdu, insideFrame(c.error()), "Client Monitor Data");
         }
-        model::Event ev = model::Event::make(
-            "gcc.client_monitor", Stage::McsConnect,
-            "Client Monitor Data: " + std::to_string(c->monitor_count) + " monitors");
-        model::setMember(ev.fields, "monitor_count", c->monitor_count);
+        model::EventBuilder ev;
+        ev.setSummary("Client Monitor Data: " + std::to_string(c->monitor_count) + " monitors");
+        ev.set("monitor_count", c->monitor_count);
         model::Fields mons = model::Fields::array();
         for (const auto& m : c->monitors) {
           mons.push_back({{"left", m.left}, {"top", m.top}, {"right", m.right},
                           {"bottom", m.bottom}, {"primary", (m.flags & 1) != 0}});
         }
-        model::setMember(ev.fields, "monitors", std::move(mons));
-        emit(pdu, std::move(ev));
+        ev.set("monitors", std::move(mons));
+        emit(pdu, std::move(ev).build("gcc.client_monitor", Stage::McsConnect));
         break;
       }
       case gcc::kCsMcsMsgChannel:
@@ -252,12 +246,14 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
         if (!c) {
           return fail(pdu, insideFrame(c.error()), "Client user data block");
         }
-        model::Event ev = model::Event::make(
-            msg ? "gcc.client_message_channel" : "gcc.client_multitransport", Stage::McsConnect,
+        model::EventBuilder ev;
+        ev.setSummary(
             std::string(msg ? "Client Message Channel Data" : "Client Multitransport Data") +
-                ", flags " + hexCode(*c));
-        model::setMember(ev.fields, "flags_value", *c);
-        emit(pdu, std::move(ev));
+            ", flags " + hexCode(*c));
+        ev.set("flags_value", *c);
+        emit(pdu,
+             std::move(ev).build(msg ? "gcc.client_message_channel" : "gcc.client_multitransport",
+                                 Stage::McsConnect));
         break;
       }
       default:
@@ -272,12 +268,12 @@ bool RdpHandler::onClientUserData(const Pdu& pdu, ByteReader r) {
 // 2.2.1.4): recorded with its type and length so it never vanishes.
 void RdpHandler::emitOtherUserDataBlock(const Pdu& pdu, const char* kind, const char* label,
                                         std::uint16_t type, std::size_t length) {
-  model::Event ev = model::Event::make(kind, Stage::McsConnect,
-                                       label + codeName(gccUserDataTypes(), type));
-  model::setMember(ev.fields, "type", codeName(gccUserDataTypes(), type));
-  model::setMember(ev.fields, "type_value", type);
-  model::setMember(ev.fields, "length", length);
-  emit(pdu, std::move(ev));
+  model::EventBuilder ev;
+  ev.setSummary(label + codeName(gccUserDataTypes(), type));
+  ev.set("type", codeName(gccUserDataTypes(), type));
+  ev.set("type_value", type);
+  ev.set("length", length);
+  emit(pdu, std::move(ev).build(kind, Stage::McsConnect));
 }
 
 bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
@@ -299,23 +295,20 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         if (!c) {
           return fail(pdu, insideFrame(c.error()), "Server Core Data");
         }
-        model::Event ev = model::Event::make(
-            "gcc.server_core", Stage::McsConnect,
-            "Server Core Data: " + codeName(rdpVersions(), c->version));
-        model::setMember(ev.fields, "version", codeName(rdpVersions(), c->version));
-        model::setMember(ev.fields, "version_value", c->version);
+        model::EventBuilder ev;
+        ev.setSummary("Server Core Data: " + codeName(rdpVersions(), c->version));
+        ev.set("version", codeName(rdpVersions(), c->version));
+        ev.set("version_value", c->version);
         if (c->client_requested_protocols) {
-          model::setMember(ev.fields, "client_requested_protocols",
-                           protocolNames(*c->client_requested_protocols));
-          model::setMember(ev.fields, "client_requested_protocols_value",
-                           *c->client_requested_protocols);
+          ev.set("client_requested_protocols", protocolNames(*c->client_requested_protocols));
+          ev.set("client_requested_protocols_value", *c->client_requested_protocols);
         }
         if (c->early_capability_flags) {
-          model::setMember(ev.fields, "early_capability_flags",
-                           bitNames(serverEarlyCapabilityFlags(), *c->early_capability_flags));
-          model::setMember(ev.fields, "early_capability_flags_value", *c->early_capability_flags);
+          bitNamesList(ev, "early_capability_flags", serverEarlyCapabilityFlags(),
+                       *c->early_capability_flags);
+          ev.set("early_capability_flags_value", *c->early_capability_flags);
         }
-        emit(pdu, std::move(ev));
+        emit(pdu, std::move(ev).build("gcc.server_core", Stage::McsConnect));
         break;
       }
       case gcc::kScSecurity: {
@@ -326,18 +319,16 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         session_.server_security_seen = true;
         session_.encryption_method = c->encryption_method;
         session_.encryption_level = c->encryption_level;
-        model::Event ev = model::Event::make(
-            "gcc.server_security", Stage::McsConnect,
-            "Server Security Data: " + codeName(encryptionMethods(), c->encryption_method) +
-                ", " + codeName(encryptionLevels(), c->encryption_level));
-        auto& f = ev.fields;
-        model::setMember(f, "encryption_method",
-                         codeName(encryptionMethods(), c->encryption_method));
-        model::setMember(f, "encryption_method_value", c->encryption_method);
-        model::setMember(f, "encryption_level", codeName(encryptionLevels(), c->encryption_level));
-        model::setMember(f, "encryption_level_value", c->encryption_level);
-        model::setMember(f, "server_random_length", c->server_random_length);
-        model::setMember(f, "server_certificate_length", c->server_certificate_length);
+        model::EventBuilder ev;
+        ev.setSummary(
+            "Server Security Data: " + codeName(encryptionMethods(), c->encryption_method) + ", " +
+            codeName(encryptionLevels(), c->encryption_level));
+        ev.set("encryption_method", codeName(encryptionMethods(), c->encryption_method));
+        ev.set("encryption_method_value", c->encryption_method);
+        ev.set("encryption_level", codeName(encryptionLevels(), c->encryption_level));
+        ev.set("encryption_level_value", c->encryption_level);
+        ev.set("server_random_length", c->server_random_length);
+        ev.set("server_certificate_length", c->server_certificate_length);
         model::setMember(s, "encryption_method",
                          codeName(encryptionMethodLabels(), c->encryption_method));
         model::setMember(s, "encryption_level",
@@ -345,25 +336,24 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         if (c->certificate) {
           const gcc::ServerCertificate& cert = *c->certificate;
           const bool rsa = cert.chain_version == 1;
-          model::setMember(f, "cert_type", rsa ? "RSA" : "X.509");
-          model::setMember(f, "cert_chain_version",
-                           codeName(certChainVersions(), cert.chain_version));
-          model::setMember(f, "cert_permanent", cert.permanent);
+          ev.set("cert_type", rsa ? "RSA" : "X.509");
+          ev.set("cert_chain_version", codeName(certChainVersions(), cert.chain_version));
+          ev.set("cert_permanent", cert.permanent);
           if (rsa) {
-            model::setMember(f, "rsa_bits", cert.rsa_bit_length.value_or(0));
-            model::setMember(f, "rsa_exponent", cert.rsa_public_exponent.value_or(0));
+            ev.set("rsa_bits", cert.rsa_bit_length.value_or(0));
+            ev.set("rsa_exponent", cert.rsa_public_exponent.value_or(0));
           } else {
             model::Fields sizes = model::Fields::array();
             for (const ByteView& x : cert.x509_certs) {
               sizes.push_back(x.size());
             }
-            model::setMember(f, "cert_sizes", std::move(sizes));
+            ev.set("cert_sizes", std::move(sizes));
           }
           model::setMember(s, "cert_type", rsa ? "RSA" : "X.509");
           model::setMember(s, "cert_count", rsa ? std::size_t{1} : cert.x509_certs.size());
           model::setMember(s, "cert_permanent", cert.permanent);
         }
-        emit(pdu, std::move(ev));
+        emit(pdu, std::move(ev).build("gcc.server_security", Stage::McsConnect));
         break;
       }
       case gcc::kScNet: {
@@ -373,23 +363,23 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         }
         session_.io_channel = c->io_channel;
         session_.channel_ids = c->channel_ids;
-        model::Event ev = model::Event::make(
-            "gcc.server_network", Stage::McsConnect,
-            "Server Network Data: I/O channel " + std::to_string(c->io_channel) + ", " +
-                std::to_string(c->channel_ids.size()) + " channel ids");
-        model::setMember(ev.fields, "io_channel", c->io_channel);
-        model::Fields ids = model::Fields::array();
+        model::EventBuilder ev;
+        ev.setSummary("Server Network Data: I/O channel " + std::to_string(c->io_channel) + ", " +
+                      std::to_string(c->channel_ids.size()) + " channel ids");
+        ev.set("io_channel", c->io_channel);
+        ev.beginArray("channels");
         for (std::size_t i = 0; i < c->channel_ids.size(); ++i) {
-          model::Fields one = model::Fields::object();
-          model::setMember(one, "id", c->channel_ids[i]);
-          model::setMember(one, "name",
-                           i < session_.channel_names.size()
-                               ? model::Fields(session_.channel_names[i])
-                               : model::Fields(nullptr));
-          ids.push_back(std::move(one));
+          ev.beginObject("");
+          ev.set("id", c->channel_ids[i]);
+          if (i < session_.channel_names.size()) {
+            ev.set("name", session_.channel_names[i]);
+          } else {
+            ev.fieldNull("name");
+          }
+          ev.endObject();
         }
-        model::setMember(ev.fields, "channels", std::move(ids));
-        emit(pdu, std::move(ev));
+        ev.endArray();
+        emit(pdu, std::move(ev).build("gcc.server_network", Stage::McsConnect));
         break;
       }
       case gcc::kScMcsMsgChannel: {
@@ -398,11 +388,10 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
           return fail(pdu, insideFrame(c.error()), "Server Message Channel Data");
         }
         session_.message_channel = *c;
-        model::Event ev = model::Event::make(
-            "gcc.server_message_channel", Stage::McsConnect,
-            "Server Message Channel Data: channel " + std::to_string(*c));
-        model::setMember(ev.fields, "channel_id", *c);
-        emit(pdu, std::move(ev));
+        model::EventBuilder ev;
+        ev.setSummary("Server Message Channel Data: channel " + std::to_string(*c));
+        ev.set("channel_id", *c);
+        emit(pdu, std::move(ev).build("gcc.server_message_channel", Stage::McsConnect));
         break;
       }
       case gcc::kScMultitransport: {
@@ -410,10 +399,10 @@ bool RdpHandler::onServerUserData(const Pdu& pdu, ByteReader r) {
         if (!c) {
           return fail(pdu, insideFrame(c.error()), "Server Multitransport Data");
         }
-        model::Event ev = model::Event::make("gcc.server_multitransport", Stage::McsConnect,
-                                             "Server Multitransport Data, flags " + hexCode(*c));
-        model::setMember(ev.fields, "flags_value", *c);
-        emit(pdu, std::move(ev));
+        model::EventBuilder ev;
+        ev.setSummary("Server Multitransport Data, flags " + hexCode(*c));
+        ev.set("flags_value", *c);
+        emit(pdu, std::move(ev).build("gcc.server_multitransport", Stage::McsConnect));
         break;
       }
       default:
@@ -437,75 +426,73 @@ bool RdpHandler::onMcsDomainPdu(const Pdu& pdu, ByteReader r) {
       return onChannelData(pdu, static_cast<std::uint16_t>(d->channel_id.value_or(0)), data);
     }
     case mcs::DomainPdu::ErectDomainRequest: {
-      model::Event ev = model::Event::make("mcs.erect_domain_request", Stage::ChannelSetup,
-                                           "MCS Erect Domain Request");
-      model::setMember(ev.fields, "sub_height", d->sub_height.value_or(0));
-      model::setMember(ev.fields, "sub_interval", d->sub_interval.value_or(0));
-      emit(pdu, std::move(ev));
+      model::EventBuilder ev;
+      ev.setSummary("MCS Erect Domain Request");
+      ev.set("sub_height", d->sub_height.value_or(0));
+      ev.set("sub_interval", d->sub_interval.value_or(0));
+      emit(pdu, std::move(ev).build("mcs.erect_domain_request", Stage::ChannelSetup));
       return true;
     }
-    case mcs::DomainPdu::AttachUserRequest:
-      emit(pdu, model::Event::make("mcs.attach_user_request", Stage::ChannelSetup,
-                                   "MCS Attach User Request"));
+    case mcs::DomainPdu::AttachUserRequest: {
+      model::EventBuilder ev;
+      ev.setSummary("MCS Attach User Request");
+      emit(pdu, std::move(ev).build("mcs.attach_user_request", Stage::ChannelSetup));
+    }
       return true;
     case mcs::DomainPdu::AttachUserConfirm: {
       const std::string result = codeName(mcs::results(), d->result.value_or(0));
-      model::Event ev = model::Event::make(
-          "mcs.attach_user_confirm", Stage::ChannelSetup,
-          "MCS Attach User Confirm: " + result +
-              (d->initiator ? ", user id " + std::to_string(*d->initiator) : ""));
-      model::setMember(ev.fields, "result", result);
-      model::setMember(ev.fields, "result_value", d->result.value_or(0));
-      model::setMember(ev.fields, "user_id",
-                       d->initiator ? model::Fields(*d->initiator) : model::Fields(nullptr));
+      model::EventBuilder ev;
+      ev.setSummary("MCS Attach User Confirm: " + result +
+                    (d->initiator ? ", user id " + std::to_string(*d->initiator) : ""));
+      ev.set("result", result);
+      ev.set("result_value", d->result.value_or(0));
+      ev.set("user_id", d->initiator);
       if (d->initiator) {
         session_.user_id = static_cast<std::uint16_t>(*d->initiator);
       }
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("mcs.attach_user_confirm", Stage::ChannelSetup));
       return true;
     }
     case mcs::DomainPdu::ChannelJoinRequest: {
-      model::Event ev = model::Event::make(
-          "mcs.channel_join_request", Stage::ChannelSetup,
-          "MCS Channel Join Request " + std::to_string(d->channel_id.value_or(0)));
-      model::setMember(ev.fields, "channel_id", d->channel_id.value_or(0));
-      model::setMember(ev.fields, "user_id", d->initiator.value_or(0));
-      emit(pdu, std::move(ev));
+      model::EventBuilder ev;
+      ev.setSummary("MCS Channel Join Request " + std::to_string(d->channel_id.value_or(0)));
+      ev.set("channel_id", d->channel_id.value_or(0));
+      ev.set("user_id", d->initiator.value_or(0));
+      emit(pdu, std::move(ev).build("mcs.channel_join_request", Stage::ChannelSetup));
       return true;
     }
     case mcs::DomainPdu::ChannelJoinConfirm: {
       const std::string result = codeName(mcs::results(), d->result.value_or(0));
       const std::uint32_t id = d->channel_id.value_or(d->requested_channel_id.value_or(0));
-      model::Event ev = model::Event::make(
-          "mcs.channel_join_confirm", Stage::ChannelSetup,
-          "MCS Channel Join Confirm " + std::to_string(id) + ": " + result);
-      model::setMember(ev.fields, "result", result);
-      model::setMember(ev.fields, "result_value", d->result.value_or(0));
-      model::setMember(ev.fields, "channel_id", id);
-      model::setMember(ev.fields, "requested_channel_id", d->requested_channel_id.value_or(0));
-      emit(pdu, std::move(ev));
+      model::EventBuilder ev;
+      ev.setSummary("MCS Channel Join Confirm " + std::to_string(id) + ": " + result);
+      ev.set("result", result);
+      ev.set("result_value", d->result.value_or(0));
+      ev.set("channel_id", id);
+      ev.set("requested_channel_id", d->requested_channel_id.value_or(0));
+      emit(pdu, std::move(ev).build("mcs.channel_join_confirm", Stage::ChannelSetup));
       return true;
     }
     case mcs::DomainPdu::DisconnectProviderUltimatum: {
       const std::uint32_t reason = d->reason.value_or(0);
       const std::string name = codeName(mcs::disconnectReasons(), reason);
-      model::Event ev = model::Event::make(
-          "mcs.disconnect_provider_ultimatum", std::nullopt,
-          "MCS Disconnect Provider Ultimatum: " + name + " (" +
-              codeMeaning(mcs::disconnectReasons(), reason) + ")");
-      model::setMember(ev.fields, "reason", name);
-      model::setMember(ev.fields, "reason_value", reason);
+      model::EventBuilder ev;
+      ev.setSummary("MCS Disconnect Provider Ultimatum: " + name + " (" +
+                    codeMeaning(mcs::disconnectReasons(), reason) + ")");
+      ev.set("reason", name);
+      ev.set("reason_value", reason);
       model::setMember(ctx.connection().rdp, "disconnect_reason", name);
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("mcs.disconnect_provider_ultimatum", std::nullopt));
       return true;
     }
     default: {
       // Named here only: send data (nearly every domain PDU) never needs the name.
       const std::string type = codeName(mcs::domainPduTypes(), d->choice);
-      model::Event ev = model::Event::make("mcs.domain_pdu", std::nullopt, "MCS " + type);
-      model::setMember(ev.fields, "type", type);
-      model::setMember(ev.fields, "type_value", d->choice);
-      emit(pdu, std::move(ev));
+      model::EventBuilder ev;
+      ev.setSummary("MCS " + type);
+      ev.set("type", type);
+      ev.set("type_value", d->choice);
+      emit(pdu, std::move(ev).build("mcs.domain_pdu", std::nullopt));
       return true;
     }
   }

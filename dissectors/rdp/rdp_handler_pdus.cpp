@@ -4,6 +4,7 @@
 // Standard-RDP-security encrypted payloads are recorded as header + size only.
 #include "core/code_names.h"
 #include "core/text.h"
+#include "model/event_builder.h"
 #include "rdp/field_util.h"
 #include "rdp/rdp_handler.h"
 #include "rdp/rdp_names.h"
@@ -164,7 +165,7 @@ void describeChannelData(const model::CompactBody& body, Direction /*dir*/,
   sink.fieldNumber("length", length);
   if ((body.flags & kStubHasSecurityFlags) != 0) {
     const auto flags = static_cast<std::uint16_t>(body.value >> 32);
-    sink.fieldValue("security_flags", bitNames(securityHeaderFlags(), flags));
+    bitNamesList(sink, "security_flags", securityHeaderFlags(), flags);
     sink.fieldFlag("encrypted", (flags & kSecEncrypt) != 0);
   }
 }
@@ -184,7 +185,7 @@ void describeEncryptedPdu(const model::CompactBody& body, Direction /*dir*/,
   sink.summaryNumber(length);
   sink.summary(" bytes of ciphertext");
   sink.fieldNumber("length", length);
-  sink.fieldValue("security_flags", bitNames(securityHeaderFlags(), flags));
+  bitNamesList(sink, "security_flags", securityHeaderFlags(), flags);
   sink.fieldNumber("security_flags_value", flags);
 }
 
@@ -244,11 +245,11 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
     }
     if ((flags & kSecInfoPkt) != 0) {
       session_.client_info_seen = true;
-      model::Event ev = model::Event::make("rdp.client_info", Stage::ClientInfo,
-                                           "Client Info PDU (encrypted, standard RDP security)");
-      model::setMember(ev.fields, "encrypted", true);
-      model::setMember(ev.fields, "length", r.remaining());
-      emit(pdu, std::move(ev));
+      model::EventBuilder ev;
+      ev.summary("Client Info PDU (encrypted, standard RDP security)");
+      ev.set("encrypted", true);
+      ev.set("length", r.remaining());
+      emit(pdu, std::move(ev).build("rdp.client_info", Stage::ClientInfo));
       return true;
     }
     const bool licensing = (flags & kSecLicensePkt) != 0;
@@ -284,11 +285,12 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
   }
   if ((flags & (kSecAutodetectReq | kSecAutodetectRsp | kSecHeartbeat | kSecTransportReq |
                 kSecTransportRsp)) != 0) {
-    model::Event ev = model::Event::make("rdp.channel_data", std::nullopt,
-                                         "auto-detect / heartbeat / multitransport PDU");
+    model::EventBuilder b;
+    b.summary("auto-detect / heartbeat / multitransport PDU");
+    bitNamesList(b, "security_flags", securityHeaderFlags(), flags);
+    b.set("length", r.remaining());
+    model::Event ev = std::move(b).build("rdp.channel_data", std::nullopt);
     ev.dir = pdu.dir;
-    model::setMember(ev.fields, "security_flags", bitNames(securityHeaderFlags(), flags));
-    model::setMember(ev.fields, "length", r.remaining());
     ctx.emitBulk(std::move(ev));
     return true;
   }
@@ -309,11 +311,11 @@ bool RdpHandler::onSecurityExchange(const Pdu& pdu, ByteReader r) {
                 "Security Exchange PDU");
   }
   session_.security_exchange_seen = true;
-  model::Event ev = model::Event::make(
-      "rdp.security_exchange", Stage::SecurityExchange,
-      "Security Exchange PDU (encrypted client random, " + std::to_string(*len) + " bytes)");
-  model::setMember(ev.fields, "encrypted_client_random_length", *len);
-  emit(pdu, std::move(ev));
+  model::EventBuilder ev;
+  ev.setSummary("Security Exchange PDU (encrypted client random, " + std::to_string(*len) +
+                " bytes)");
+  ev.set("encrypted_client_random_length", *len);
+  emit(pdu, std::move(ev).build("rdp.security_exchange", Stage::SecurityExchange));
   return true;
 }
 
@@ -321,8 +323,10 @@ bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
   engine::DissectContext& ctx = *pdu.ctx;
   const bool redact = ctx.redactIdentities();
   // [MS-RDPBCGR] 2.2.1.11.1.1 TS_INFO_PACKET.
+  std::string shown_user;  // the user and domain as the event shows them
+  std::string shown_domain;
   auto parse = [&]() -> Result<model::Event> {
-    model::Event ev = model::Event::make("rdp.client_info", Stage::ClientInfo, "");
+    model::EventBuilder ev;
     RDPSCOPE_TRY(const std::uint32_t code_page, r.u32le("rdp.client_info.code_page"));
     RDPSCOPE_TRY(const std::uint32_t flags, r.u32le("rdp.client_info.flags"));
     RDPSCOPE_TRY(const std::uint16_t cb_domain, r.u16le("rdp.client_info.cb_domain"));
@@ -337,59 +341,58 @@ bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
     RDPSCOPE_CHECK(r.skip(std::size_t{cb_password} + (unicode ? 2 : 1), "rdp.client_info.password"));
     RDPSCOPE_TRY(const std::string shell, infoString(r, cb_shell, unicode, "rdp.client_info.alternate_shell"));
     RDPSCOPE_TRY(const std::string dir, infoString(r, cb_dir, unicode, "rdp.client_info.working_dir"));
-    auto& f = ev.fields;
-    model::setMember(f, "code_page", code_page);
+    ev.set("code_page", code_page);
     // [MS-RDPBCGR] 2.2.1.11.1.1: bits 9-12 (CompressionTypeMask 0x1E00) are not flags but the
     // highest bulk compression type the client supports (0 = 8K, 1 = 64K, 2 = RDP 6.0, 3 = 6.1).
     constexpr std::uint32_t kCompressionTypeMask = 0x00001E00;
-    model::setMember(f, "flags", bitNames(clientInfoFlags(), flags & ~kCompressionTypeMask));
-    model::setMember(f, "flags_value", flags);
+    bitNamesList(ev, "flags", clientInfoFlags(), flags & ~kCompressionTypeMask);
+    ev.set("flags_value", flags);
     if ((flags & kInfoCompression) != 0) {
-      model::setMember(f, "compression_type", (flags & kCompressionTypeMask) >> 9);
+      ev.set("compression_type", (flags & kCompressionTypeMask) >> 9);
     }
-    model::setMember(f, "domain", redact ? "<redacted>" : cleanString(domain));
-    model::setMember(f, "user", redact ? "<redacted>" : cleanString(user));
-    model::setMember(f, "password_present", cb_password > 0);
-    model::setMember(f, "alternate_shell", cleanString(shell));
-    model::setMember(f, "working_dir", cleanString(dir));
+    shown_domain = redact ? "<redacted>" : cleanString(domain);
+    shown_user = redact ? "<redacted>" : cleanString(user);
+    ev.set("domain", shown_domain);
+    ev.set("user", shown_user);
+    ev.set("password_present", cb_password > 0);
+    ev.set("alternate_shell", cleanString(shell));
+    ev.set("working_dir", cleanString(dir));
     // [MS-RDPBCGR] 2.2.1.11.1.1.1 TS_EXTENDED_INFO_PACKET (RDP 5.0 and later; optional).
     if (r.remaining() >= 4) {
       RDPSCOPE_TRY(const std::uint16_t family, r.u16le("rdp.client_info.client_address_family"));
       RDPSCOPE_TRY(const std::uint16_t cb_addr, r.u16le("rdp.client_info.cb_client_address"));
       RDPSCOPE_TRY(const ByteView addr, r.bytes(cb_addr, "rdp.client_info.client_address"));
-      model::setMember(f, "client_address_family",
-                       family == 2      ? "AF_INET"
-                       : family == 0x17 ? "AF_INET6"
-                                        : hexCode(family));
-      model::setMember(f, "client_address", cleanString(utf16leToUtf8(addr)));
+      ev.set("client_address_family", family == 2      ? "AF_INET"
+                                      : family == 0x17 ? "AF_INET6"
+                                                       : hexCode(family));
+      ev.set("client_address", cleanString(utf16leToUtf8(addr)));
       if (r.remaining() >= 2) {
         RDPSCOPE_TRY(const std::uint16_t cb_cdir, r.u16le("rdp.client_info.cb_client_dir"));
         RDPSCOPE_TRY(const ByteView cdir, r.bytes(cb_cdir, "rdp.client_info.client_dir"));
-        model::setMember(f, "client_dir", cleanString(utf16leToUtf8(cdir)));
+        ev.set("client_dir", cleanString(utf16leToUtf8(cdir)));
       }
       if (r.remaining() >= 172) {
         // [MS-RDPBCGR] 2.2.1.11.1.1.1.1 TS_TIME_ZONE_INFORMATION (172 bytes).
         RDPSCOPE_TRY(const std::uint32_t bias, r.u32le("rdp.client_info.tz_bias"));
         RDPSCOPE_TRY(const ByteView std_name, r.bytes(64, "rdp.client_info.tz_standard_name"));
         RDPSCOPE_CHECK(r.skip(172 - 68, "rdp.client_info.tz_rest"));
-        model::setMember(f, "time_zone", cleanString(utf16leToUtf8(std_name)));
-        model::setMember(f, "time_zone_bias_minutes", static_cast<std::int32_t>(bias));
+        ev.set("time_zone", cleanString(utf16leToUtf8(std_name)));
+        ev.set("time_zone_bias_minutes", static_cast<std::int32_t>(bias));
       }
       if (r.remaining() >= 8) {
         RDPSCOPE_TRY(const std::uint32_t session_id, r.u32le("rdp.client_info.client_session_id"));
         RDPSCOPE_TRY(const std::uint32_t perf, r.u32le("rdp.client_info.performance_flags"));
-        model::setMember(f, "client_session_id", session_id);
-        model::setMember(f, "performance_flags_value", perf);
+        ev.set("client_session_id", session_id);
+        ev.set("performance_flags_value", perf);
       }
       if (r.remaining() >= 2) {
         RDPSCOPE_TRY(const std::uint16_t cb_cookie, r.u16le("rdp.client_info.cb_auto_reconnect_cookie"));
-        model::setMember(f, "auto_reconnect_cookie_present", cb_cookie > 0);
+        ev.set("auto_reconnect_cookie_present", cb_cookie > 0);
         // The cookie itself (ARC_CS_PRIVATE_PACKET) is a credential: skipped, never output.
       }
     }
-    ev.summary = "Client Info PDU: user \"" + f["user"].get<std::string>() + "\", domain \"" +
-                 f["domain"].get<std::string>() + "\"";
-    return ev;
+    ev.setSummary("Client Info PDU: user \"" + shown_user + "\", domain \"" + shown_domain + "\"");
+    return std::move(ev).build("rdp.client_info", Stage::ClientInfo);
   };
   auto ev = parse();
   if (!ev) {
@@ -397,8 +400,8 @@ bool RdpHandler::onClientInfo(const Pdu& pdu, ByteReader r) {
   }
   session_.client_info_seen = true;
   model::Fields& s = ctx.connection().rdp;
-  model::setMember(s, "user", ev->fields["user"]);
-  model::setMember(s, "domain", ev->fields["domain"]);
+  model::setMember(s, "user", shown_user);
+  model::setMember(s, "domain", shown_domain);
   emit(pdu, std::move(*ev));
   return true;
 }
@@ -414,13 +417,13 @@ bool RdpHandler::onLicensing(const Pdu& pdu, ByteReader r) {
   }
   engine::DissectContext& ctx = *pdu.ctx;
   const std::string type_name = codeName(licenseMsgTypes(), *type);
-  model::Event ev = model::Event::make(licenseKind(*type), Stage::Licensing,
-                                       "Licensing: " + type_name);
-  model::setMember(ev.fields, "msg_type", type_name);
-  model::setMember(ev.fields, "msg_type_value", *type);
-  model::setMember(ev.fields, "version", *flags & 0x0F);
-  model::setMember(ev.fields, "extended_error_msg_supported", (*flags & 0x80) != 0);
-  model::setMember(ev.fields, "msg_size", *size);
+  model::EventBuilder ev;
+  ev.setSummary("Licensing: " + type_name);
+  ev.set("msg_type", type_name);
+  ev.set("msg_type_value", *type);
+  ev.set("version", *flags & 0x0F);
+  ev.set("extended_error_msg_supported", (*flags & 0x80) != 0);
+  ev.set("msg_size", *size);
   if (*type == kLicErrorAlert) {
     // [MS-RDPBCGR] 2.2.1.12.1.3 LICENSE_ERROR_MESSAGE.
     auto code = r.u32le("rdp.license_error.error_code");
@@ -430,16 +433,16 @@ bool RdpHandler::onLicensing(const Pdu& pdu, ByteReader r) {
     }
     const std::string code_name = codeName(licenseErrorCodes(), *code);
     const std::string trans_name = codeName(licenseStateTransitions(), *trans);
-    model::setMember(ev.fields, "error_code", code_name);
-    model::setMember(ev.fields, "error_code_value", *code);
-    model::setMember(ev.fields, "state_transition", trans_name);
-    model::setMember(ev.fields, "state_transition_value", *trans);
+    ev.set("error_code", code_name);
+    ev.set("error_code_value", *code);
+    ev.set("state_transition", trans_name);
+    ev.set("state_transition_value", *trans);
     if (*code == kStatusValidClient) {
       session_.licensing_done = true;
-      ev.summary = "License Error Message: STATUS_VALID_CLIENT (licensing complete)";
+      ev.setSummary("License Error Message: STATUS_VALID_CLIENT (licensing complete)");
     } else {
-      ev.summary = "License Error Message: " + code_name + " (" +
-                   codeMeaning(licenseErrorCodes(), *code) + "), " + trans_name;
+      ev.setSummary("License Error Message: " + code_name + " (" +
+                    codeMeaning(licenseErrorCodes(), *code) + "), " + trans_name);
       model::setMember(ctx.connection().rdp, "license_error", code_name);
     }
   } else if (*type == kLicNewLicense || *type == kLicUpgradeLicense) {
@@ -447,7 +450,7 @@ bool RdpHandler::onLicensing(const Pdu& pdu, ByteReader r) {
   } else if (*type == kLicRequest) {
     // Server License Request ([MS-RDPBCGR] 2.2.1.12 / [MS-RDPELE] 2.2.2.1): contents not needed.
   }
-  emit(pdu, std::move(ev));
+  emit(pdu, std::move(ev).build(licenseKind(*type), Stage::Licensing));
   return true;
 }
 
@@ -474,14 +477,21 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
     case kPduDemandActive:
     case kPduConfirmActive: {
       const bool demand = t == kPduDemandActive;
+      // One capability set as the event shows it (a few decoded fields for some types).
+      struct CapabilitySet {
+        std::uint16_t type = 0;
+        std::uint16_t length = 0;
+        std::uint16_t values[3] = {0, 0, 0};
+        std::size_t orders_supported = 0;
+        bool decoded = false;
+      };
       auto parse = [&]() -> Result<model::Event> {
-        model::Event ev = model::Event::make(demand ? "rdp.demand_active" : "rdp.confirm_active",
-                                             Stage::Capabilities, "");
         // [MS-RDPBCGR] 2.2.1.13.1.1 TS_DEMAND_ACTIVE_PDU / 2.2.1.13.2.1 TS_CONFIRM_ACTIVE_PDU.
+        model::EventBuilder ev;
         RDPSCOPE_TRY(const std::uint32_t share_id, r.u32le("rdp.active.share_id"));
         if (!demand) {
           RDPSCOPE_TRY(const std::uint16_t originator, r.u16le("rdp.active.originator_id"));
-          model::setMember(ev.fields, "originator_id", originator);
+          ev.set("originator_id", originator);
         }
         RDPSCOPE_TRY(const std::uint16_t len_src, r.u16le("rdp.active.length_source_descriptor"));
         RDPSCOPE_TRY(const std::uint16_t len_caps, r.u16le("rdp.active.length_combined_capabilities"));
@@ -489,59 +499,76 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
         RDPSCOPE_TRY(ByteReader caps, r.sub(len_caps, "rdp.active.capabilities"));
         RDPSCOPE_TRY(const std::uint16_t count, caps.u16le("rdp.active.number_capabilities"));
         RDPSCOPE_CHECK(caps.skip(2, "rdp.active.pad2octets"));
-        model::Fields sets = model::Fields::array();
+        std::vector<CapabilitySet> sets;
+        sets.reserve(std::min<std::size_t>(count, 64));
         for (std::uint16_t i = 0; i < count; ++i) {
+          CapabilitySet& one = sets.emplace_back();
           RDPSCOPE_TRY(const std::uint16_t ctype, caps.u16le("rdp.capability.type"));
           RDPSCOPE_TRY(const std::uint16_t clen, caps.u16le("rdp.capability.length"));
           if (clen < 4) {
             return parseError(ErrorKind::Malformed, caps.offset() - 2, "rdp.capability.bad_length");
           }
           RDPSCOPE_TRY(ByteReader body, caps.sub(clen - 4u, "rdp.capability.data"));
-          model::Fields one = model::Fields::object();
-          model::setMember(one, "type", codeName(capabilitySetTypes(), ctype));
-          model::setMember(one, "type_value", ctype);
-          model::setMember(one, "length", clen);
+          one.type = ctype;
+          one.length = clen;
           if (ctype == 1 && body.remaining() >= 22) {
             // [MS-RDPBCGR] 2.2.7.1.1 TS_GENERAL_CAPABILITYSET.
-            RDPSCOPE_TRY(const std::uint16_t os_major, body.u16le("rdp.capability.general.os_major"));
-            RDPSCOPE_TRY(const std::uint16_t os_minor, body.u16le("rdp.capability.general.os_minor"));
+            RDPSCOPE_TRY(one.values[0], body.u16le("rdp.capability.general.os_major"));
+            RDPSCOPE_TRY(one.values[1], body.u16le("rdp.capability.general.os_minor"));
             RDPSCOPE_CHECK(body.skip(6, "rdp.capability.general.skip"));
-            RDPSCOPE_TRY(const std::uint16_t extra, body.u16le("rdp.capability.general.extra_flags"));
-            model::setMember(one, "os_major_type", os_major);
-            model::setMember(one, "os_minor_type", os_minor);
-            model::setMember(one, "extra_flags_value", extra);
+            RDPSCOPE_TRY(one.values[2], body.u16le("rdp.capability.general.extra_flags"));
+            one.decoded = true;
           } else if (ctype == 2 && body.remaining() >= 14) {
             // [MS-RDPBCGR] 2.2.7.1.2 TS_BITMAP_CAPABILITYSET.
-            RDPSCOPE_TRY(const std::uint16_t bpp, body.u16le("rdp.capability.bitmap.bpp"));
+            RDPSCOPE_TRY(one.values[0], body.u16le("rdp.capability.bitmap.bpp"));
             RDPSCOPE_CHECK(body.skip(6, "rdp.capability.bitmap.receive"));
-            RDPSCOPE_TRY(const std::uint16_t w, body.u16le("rdp.capability.bitmap.width"));
-            RDPSCOPE_TRY(const std::uint16_t h, body.u16le("rdp.capability.bitmap.height"));
-            model::setMember(one, "preferred_bits_per_pixel", bpp);
-            model::setMember(one, "desktop_width", w);
-            model::setMember(one, "desktop_height", h);
+            RDPSCOPE_TRY(one.values[1], body.u16le("rdp.capability.bitmap.width"));
+            RDPSCOPE_TRY(one.values[2], body.u16le("rdp.capability.bitmap.height"));
+            one.decoded = true;
           } else if (ctype == 3 && body.remaining() >= 68) {
             // [MS-RDPBCGR] 2.2.7.1.3 TS_ORDER_CAPABILITYSET.
             RDPSCOPE_CHECK(body.skip(30, "rdp.capability.order.skip"));
-            RDPSCOPE_TRY(const std::uint16_t order_flags, body.u16le("rdp.capability.order.flags"));
+            RDPSCOPE_TRY(one.values[0], body.u16le("rdp.capability.order.flags"));
             RDPSCOPE_TRY(const ByteView support, body.bytes(32, "rdp.capability.order.support"));
-            std::size_t supported = 0;
             for (const std::uint8_t b : support) {
-              supported += b != 0 ? 1u : 0u;
+              one.orders_supported += b != 0 ? 1u : 0u;
             }
-            model::setMember(one, "order_flags_value", order_flags);
-            model::setMember(one, "orders_supported", supported);
+            one.decoded = true;
           }
-          sets.push_back(std::move(one));
         }
         session_.share_id = share_id;
-        model::setMember(ev.fields, "share_id", share_id);
-        model::setMember(ev.fields, "source_descriptor",
-                         cleanString(std::string(src.begin(), src.end()), 64));
-        model::setMember(ev.fields, "capability_count", count);
-        model::setMember(ev.fields, "capability_sets", std::move(sets));
-        ev.summary = std::string(demand ? "Demand Active PDU" : "Confirm Active PDU") + ", " +
-                     std::to_string(count) + " capability sets";
-        return ev;
+        ev.set("share_id", share_id);
+        ev.set("source_descriptor", cleanString(std::string(src.begin(), src.end()), 64));
+        ev.set("capability_count", count);
+        ev.beginArray("capability_sets");
+        for (const CapabilitySet& one : sets) {
+          ev.beginObject("");
+          if (const CodeName* known = findCode(capabilitySetTypes(), one.type)) {
+            ev.set("type", known->name);
+          } else {
+            ev.set("type", codeName(capabilitySetTypes(), one.type));
+          }
+          ev.set("type_value", one.type);
+          ev.set("length", one.length);
+          if (one.decoded && one.type == 1) {
+            ev.set("os_major_type", one.values[0]);
+            ev.set("os_minor_type", one.values[1]);
+            ev.set("extra_flags_value", one.values[2]);
+          } else if (one.decoded && one.type == 2) {
+            ev.set("preferred_bits_per_pixel", one.values[0]);
+            ev.set("desktop_width", one.values[1]);
+            ev.set("desktop_height", one.values[2]);
+          } else if (one.decoded && one.type == 3) {
+            ev.set("order_flags_value", one.values[0]);
+            ev.set("orders_supported", one.orders_supported);
+          }
+          ev.endObject();
+        }
+        ev.endArray();
+        ev.setSummary(std::string(demand ? "Demand Active PDU" : "Confirm Active PDU") + ", " +
+                      std::to_string(count) + " capability sets");
+        return std::move(ev).build(demand ? "rdp.demand_active" : "rdp.confirm_active",
+                                   Stage::Capabilities);
       };
       auto ev = parse();
       if (!ev) {
@@ -554,12 +581,12 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
       return true;
     }
     case kPduDeactivateAll: {
-      model::Event ev = model::Event::make("rdp.deactivate_all", std::nullopt,
-                                           "Deactivate All PDU (the server ends the active share)");
+      model::EventBuilder ev;
+      ev.summary("Deactivate All PDU (the server ends the active share)");
       if (r.remaining() >= 4) {
-        model::setMember(ev.fields, "share_id", *r.u32le("rdp.deactivate_all.share_id"));
+        ev.set("share_id", *r.u32le("rdp.deactivate_all.share_id"));
       }
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("rdp.deactivate_all", std::nullopt));
       return true;
     }
     case kPduData:
@@ -568,13 +595,13 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
       // [MS-RDPBCGR] 2.2.13.3.1: pad2Octets then RDP_SERVER_REDIRECTION_PACKET.
       return onServerRedirection(pdu, r, true);
     default: {
-      model::Event ev = model::Event::make(
-          "rdp.share_control", std::nullopt,
-          "Share Control PDU " + codeName(shareControlPduTypes(), t));
-      model::setMember(ev.fields, "pdu_type", codeName(shareControlPduTypes(), t));
-      model::setMember(ev.fields, "pdu_type_value", t);
+      const std::string type_name = codeName(shareControlPduTypes(), t);
+      model::EventBuilder ev;
+      ev.setSummary("Share Control PDU " + type_name);
+      ev.set("pdu_type", type_name);
+      ev.set("pdu_type_value", t);
       (void)ctx;
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("rdp.share_control", std::nullopt));
       return true;
     }
   }
@@ -619,20 +646,23 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
     return true;
   }
   const std::string type_name = codeName(shareDataPduTypes(), type2);
-  auto simple = [&](const char* kind, std::optional<Stage> stage, std::string summary) {
-    model::Event ev = model::Event::make(kind, stage, std::move(summary));
-    return ev;
+  // An event with a summary and no fields.
+  auto simple = [](const char* kind, std::optional<Stage> stage, std::string_view summary) {
+    model::EventBuilder ev;
+    ev.summary(summary);
+    return std::move(ev).build(kind, stage);
   };
   switch (type2) {
     case kPdu2Synchronize: {
       // [MS-RDPBCGR] 2.2.1.14.1 TS_SYNCHRONIZE_PDU: messageType, targetUser.
-      model::Event ev = simple("rdp.synchronize", Stage::Finalization, "Synchronize PDU");
+      model::EventBuilder ev;
+      ev.summary("Synchronize PDU");
       if (r.remaining() >= 4) {
         (void)r.u16le("rdp.synchronize.message_type");
-        model::setMember(ev.fields, "target_user", *r.u16le("rdp.synchronize.target_user"));
+        ev.set("target_user", *r.u16le("rdp.synchronize.target_user"));
       }
       session_.finalization_seen = true;
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("rdp.synchronize", Stage::Finalization));
       return true;
     }
     case kPdu2Control: {
@@ -642,15 +672,17 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
         return fail(pdu, insideFrame(action.error()), "Control PDU");
       }
       const std::string name = codeName(controlActions(), *action);
-      model::Event ev = simple("rdp.control", Stage::Finalization, "Control PDU: " + name);
-      model::setMember(ev.fields, "action", name);
-      model::setMember(ev.fields, "action_value", *action);
+      model::EventBuilder ev;
+      ev.summary("Control PDU: ");
+      ev.summary(name);
+      ev.set("action", name);
+      ev.set("action_value", *action);
       if (r.remaining() >= 6) {
-        model::setMember(ev.fields, "grant_id", *r.u16le("rdp.control.grant_id"));
-        model::setMember(ev.fields, "control_id", *r.u32le("rdp.control.control_id"));
+        ev.set("grant_id", *r.u16le("rdp.control.grant_id"));
+        ev.set("control_id", *r.u32le("rdp.control.control_id"));
       }
       session_.finalization_seen = true;
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("rdp.control", Stage::Finalization));
       return true;
     }
     case kPdu2FontList:
@@ -676,15 +708,15 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
       }
       const std::string name = codeName(errorInfoCodes(), *info);
       // Sent at any point of the sequence: it belongs to the stage the connection is in.
-      model::Event ev = simple("rdp.set_error_info", session_.furthest_stage,
-                               "Set Error Info PDU: " + name + " (" +
-                                   codeMeaning(errorInfoCodes(), *info) + ")");
-      model::setMember(ev.fields, "error_info", name);
-      model::setMember(ev.fields, "error_info_value", *info);
+      model::EventBuilder ev;
+      ev.setSummary("Set Error Info PDU: " + name + " (" + codeMeaning(errorInfoCodes(), *info) +
+                    ")");
+      ev.set("error_info", name);
+      ev.set("error_info_value", *info);
       if (*info != 0) {  // ERRINFO_NONE clears a previous error
         model::setMember(ctx.connection().rdp, "error_info", name);
       }
-      emit(pdu, std::move(ev));
+      emit(pdu, std::move(ev).build("rdp.set_error_info", session_.furthest_stage));
       return true;
     }
     case kPdu2SaveSessionInfo:
@@ -698,12 +730,12 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
                        "Shutdown Denied PDU (the server keeps the session)"));
       return true;
     default: {
-      model::Event ev = model::Event::make("rdp.data_pdu", std::nullopt, type_name);
-      ev.dir = pdu.dir;
-      model::setMember(ev.fields, "type", type_name);
-      model::setMember(ev.fields, "type_value", type2);
-      model::setMember(ev.fields, "length", r.remaining());
-      emit(pdu, std::move(ev));
+      model::EventBuilder ev;
+      ev.summary(type_name);
+      ev.set("type", type_name);
+      ev.set("type_value", type2);
+      ev.set("length", r.remaining());
+      emit(pdu, std::move(ev).build("rdp.data_pdu", std::nullopt));
       return true;
     }
   }
@@ -711,19 +743,22 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
 
 bool RdpHandler::onSaveSessionInfo(const Pdu& pdu, ByteReader r) {
   // [MS-RDPBCGR] 2.2.10.1.1 TS_SAVE_SESSION_INFO_PDU_DATA: infoType then infoData.
+  std::optional<std::string> logon_error;  // with its data, for the connection's summary
+  std::string logon_error_data;
   auto parse = [&]() -> Result<model::Event> {
     RDPSCOPE_TRY(const std::uint32_t info_type, r.u32le("rdp.save_session_info.info_type"));
     const std::string name = codeName(saveSessionInfoTypes(), info_type);
-    model::Event ev = model::Event::make("rdp.save_session_info", std::nullopt,
-                                         "Save Session Info PDU: " + name);
-    model::setMember(ev.fields, "info_type", name);
-    model::setMember(ev.fields, "info_type_value", info_type);
+    model::EventBuilder ev;
+    ev.summary("Save Session Info PDU: ");
+    ev.summary(name);
+    ev.set("info_type", name);
+    ev.set("info_type_value", info_type);
     if (info_type == 3) {
       // [MS-RDPBCGR] 2.2.10.1.1.4 TS_LOGON_INFO_EXTENDED: Length, FieldsPresent, fields.
       RDPSCOPE_TRY(const std::uint16_t length, r.u16le("rdp.save_session_info.ext_length"));
       (void)length;
       RDPSCOPE_TRY(const std::uint32_t present, r.u32le("rdp.save_session_info.fields_present"));
-      model::setMember(ev.fields, "auto_reconnect_cookie_present", (present & 0x1) != 0);
+      ev.set("auto_reconnect_cookie_present", (present & 0x1) != 0);
       if ((present & 0x1) != 0) {
         // LOGON_EX_AUTORECONNECTCOOKIE: cbFieldData + ARC_SC_PRIVATE_PACKET (a secret: skipped).
         RDPSCOPE_TRY(const std::uint32_t cb, r.u32le("rdp.save_session_info.cb_arc"));
@@ -737,32 +772,34 @@ bool RdpHandler::onSaveSessionInfo(const Pdu& pdu, ByteReader r) {
         RDPSCOPE_TRY(const std::uint32_t data, r.u32le("rdp.save_session_info.error_data"));
         const std::string tname = codeName(logonErrorTypes(), type);
         const std::string dname = codeName(logonErrorData(), data);
-        model::setMember(ev.fields, "logon_error", tname);
-        model::setMember(ev.fields, "logon_error_value", type);
-        model::setMember(ev.fields, "logon_error_data", dname);
-        model::setMember(ev.fields, "logon_error_data_value", data);
-        ev.summary += ": logon error " + tname + " / " + dname;
+        ev.set("logon_error", tname);
+        ev.set("logon_error_value", type);
+        ev.set("logon_error_data", dname);
+        ev.set("logon_error_data_value", data);
+        ev.summary(": logon error " + tname + " / " + dname);
+        logon_error = tname;
+        logon_error_data = dname;
       }
     } else if (info_type == 0 && r.remaining() >= 4 + 52 + 4 + 512 + 4) {
       // [MS-RDPBCGR] 2.2.10.1.1.1 TS_LOGON_INFO (version 1): fixed-size domain and user.
       RDPSCOPE_CHECK(r.skip(4 + 52 + 4 + 512, "rdp.save_session_info.logon_names"));
       RDPSCOPE_TRY(const std::uint32_t sid, r.u32le("rdp.save_session_info.session_id"));
-      model::setMember(ev.fields, "session_id", sid);
+      ev.set("session_id", sid);
     } else if (info_type == 1 && r.remaining() >= 10) {
       // [MS-RDPBCGR] 2.2.10.1.1.2 TS_LOGON_INFO_VERSION_2: Version, Size, SessionId.
       RDPSCOPE_CHECK(r.skip(6, "rdp.save_session_info.version_size"));
       RDPSCOPE_TRY(const std::uint32_t sid, r.u32le("rdp.save_session_info.session_id"));
-      model::setMember(ev.fields, "session_id", sid);
+      ev.set("session_id", sid);
     }
-    return ev;
+    return std::move(ev).build("rdp.save_session_info", std::nullopt);
   };
   auto ev = parse();
   if (!ev) {
     return fail(pdu, insideFrame(ev.error()), "Save Session Info PDU");
   }
-  if (ev->fields.contains("logon_error")) {
-    model::setMember(pdu.ctx->connection().rdp, "logon_error", ev->fields["logon_error"]);
-    model::setMember(pdu.ctx->connection().rdp, "logon_error_data", ev->fields["logon_error_data"]);
+  if (logon_error) {
+    model::setMember(pdu.ctx->connection().rdp, "logon_error", *logon_error);
+    model::setMember(pdu.ctx->connection().rdp, "logon_error_data", logon_error_data);
   }
   emit(pdu, std::move(*ev));
   return true;
@@ -780,28 +817,29 @@ bool RdpHandler::onServerRedirection(const Pdu& pdu, ByteReader r, bool has_shar
     RDPSCOPE_TRY(const std::uint16_t length, r.u16le("rdp.server_redirection.length"));
     RDPSCOPE_TRY(const std::uint32_t session_id, r.u32le("rdp.server_redirection.session_id"));
     RDPSCOPE_TRY(const std::uint32_t redir_flags, r.u32le("rdp.server_redirection.redir_flags"));
-    model::Event ev = model::Event::make("rdp.server_redirection", std::nullopt,
-                                         "Server Redirection PDU");
-    model::setMember(ev.fields, "length", length);
-    model::setMember(ev.fields, "session_id", session_id);
-    model::setMember(ev.fields, "redir_flags_value", redir_flags);
+    model::EventBuilder ev;
+    ev.summary("Server Redirection PDU");
+    ev.set("length", length);
+    ev.set("session_id", session_id);
+    ev.set("redir_flags_value", redir_flags);
     // LB_TARGET_NET_ADDRESS (0x1): the first field, when present.
     if ((redir_flags & 0x1) != 0) {
       RDPSCOPE_TRY(const std::uint32_t len, r.u32le("rdp.server_redirection.target_len"));
       RDPSCOPE_TRY(const ByteView addr, r.bytes(len, "rdp.server_redirection.target"));
-      model::setMember(ev.fields, "target_net_address", cleanString(utf16leToUtf8(addr)));
-      ev.summary += " to " + ev.fields["target_net_address"].get<std::string>();
+      const std::string target = cleanString(utf16leToUtf8(addr));
+      ev.set("target_net_address", target);
+      ev.summary(" to ");
+      ev.summary(target);
     }
     // LB_LOAD_BALANCE_INFO (0x2): routing token the client will send in its next X.224 request.
     if ((redir_flags & 0x2) != 0) {
       RDPSCOPE_TRY(const std::uint32_t len, r.u32le("rdp.server_redirection.lb_len"));
       RDPSCOPE_TRY(const ByteView lb, r.bytes(len, "rdp.server_redirection.lb_info"));
-      model::setMember(ev.fields, "load_balance_info",
-                       cleanString(std::string(lb.begin(), lb.end()), 128));
+      ev.set("load_balance_info", cleanString(std::string(lb.begin(), lb.end()), 128));
     }
-    model::setMember(ev.fields, "password_present", (redir_flags & 0x10) != 0);  // never decoded
-    model::setMember(ev.fields, "no_redirect", (redir_flags & 0x80) != 0);
-    return ev;
+    ev.set("password_present", (redir_flags & 0x10) != 0);  // never decoded
+    ev.set("no_redirect", (redir_flags & 0x80) != 0);
+    return std::move(ev).build("rdp.server_redirection", std::nullopt);
   };
   auto ev = parse();
   if (!ev) {

@@ -112,7 +112,8 @@ inline void releaseTree(Fields& tree, int depth = 0) {
 }
 
 // Receives the summary and fields of a compact event (CompactBody, below) piece by piece: every
-// describe function gives all summary parts first, then the fields in their output order. The
+// describe function gives all summary parts first, then the fields in their output order. Keys
+// are names from the source (plain ASCII, written unescaped), never text from the wire. The
 // Event builder (expandCompact), the JSON writer (straight into the line, no tree) and the rules'
 // field lookup (pickFields) implement it. Separate names per value type: a
 // string literal would otherwise convert to bool before string_view.
@@ -129,6 +130,13 @@ class EventBodySink {
   virtual void beginList(std::string_view key) = 0;
   virtual void listText(std::string_view element) = 0;
   virtual void endList() = 0;
+  // A nested object: beginObject(key), its fields (the calls above, nested ones too),
+  // endObject(). An array of objects: beginArray(key), each element as an object begun with an
+  // empty key, endArray(). Only fields, never summary parts, come inside.
+  virtual void beginObject(std::string_view key) = 0;
+  virtual void endObject() = 0;
+  virtual void beginArray(std::string_view key) = 0;
+  virtual void endArray() = 0;
   // A number as a summary part (no allocation).
   void summaryNumber(std::uint64_t value);
 };
@@ -188,6 +196,16 @@ struct Event {
 
 // Builds a compact event's summary and field tree in place (nothing to do for other events).
 void expandCompact(Event& event);
+
+// The event's field tree: its own, or for a compact event one built in a per-thread scratch
+// event (kept for the last compact event asked for, so several reads of one event build it
+// once). Valid until this thread's next call for another compact event. For readers that look
+// up a few fields of a few events by name (the rules), not for bulk ones (pickFields).
+const Fields& fieldsOf(const Event& event);
+
+// A copy of the event's top-level member `key`, or nullopt when it has none: for a compact
+// event without building its tree (the rules read one or two fields of an event).
+std::optional<Fields> memberOf(const Event& event, std::string_view key);
 
 // Number and flag fields of an event, compact or not: what the rules read from high-volume
 // events, without building the compact one's tree, several in one pass: each pick's number or

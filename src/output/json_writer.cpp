@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/text.h"
+#include "model/event_builder.h"
 #include "output/render_common.h"
 
 namespace rdpscope::output {
@@ -456,6 +457,24 @@ class CompactEventWriter final : public model::EventBodySink {
     w_.str(element);
   }
   void endList() override { w_.raw("]"); }
+  void beginObject(std::string_view key) override {
+    nextField(key);
+    w_.raw("{");
+    open_.push_back(Open{true, false});
+  }
+  void endObject() override {
+    open_.pop_back();
+    w_.raw("}");
+  }
+  void beginArray(std::string_view key) override {
+    nextField(key);
+    w_.raw("[");
+    open_.push_back(Open{true, true});
+  }
+  void endArray() override {
+    open_.pop_back();
+    w_.raw("]");
+  }
   // Closes the fields object (writes the summary and an empty object if no field came).
   void finish() {
     if (!fields_open_) {
@@ -471,19 +490,42 @@ class CompactEventWriter final : public model::EventBodySink {
     w_.raw("{");
     fields_open_ = true;
   }
+  // Starts the next member of the innermost object, or the next element of the innermost
+  // array (its objects come with an empty key).
   void nextField(std::string_view key) {
     if (!fields_open_) {
       openFields();
       w_.key(key);
-    } else {
+      return;
+    }
+    if (open_.empty()) {
       w_.member(key);
+      return;
+    }
+    Open& inner = open_.back();
+    const bool comma = !inner.empty;
+    inner.empty = false;
+    if (inner.array) {
+      if (comma) {
+        w_.raw(",");
+      }
+    } else if (comma) {
+      w_.member(key);
+    } else {
+      w_.key(key);
     }
   }
 
+  // A nested object or array being written.
+  struct Open {
+    bool empty = true;
+    bool array = false;
+  };
   LineWriter& w_;
   std::string& summary_;
   bool fields_open_ = false;
   bool list_empty_ = true;
+  std::vector<Open> open_;
 };
 
 // What a compact event with a payload (a ClientHello, shared by every connection of the same
@@ -776,7 +818,11 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
     w.raw(stageDecryptedSummary(ev.stage, ev.decrypted));
     if (ev.isCompact() && !redact) {
       const std::size_t mark = buf.view().size();
-      DescribedText* memo = ev.compact.payload != nullptr ? findDescribed(ev) : nullptr;
+      // A recorded body (model::EventBuilder) is one event's own: nothing to reuse.
+      DescribedText* memo = ev.compact.payload != nullptr &&
+                                    ev.compact.describe != &model::describeRecorded
+                                ? findDescribed(ev)
+                                : nullptr;
       if (memo != nullptr && memo->payload != nullptr) {
         w.raw(memo->json);
       } else {

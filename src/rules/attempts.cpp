@@ -20,8 +20,8 @@ std::string fieldString(const model::Fields& f, const char* key) {
 void requestKeys(const model::Connection& c, std::string& token, std::string& correlation) {
   for (const auto& ev : c.events) {
     if (ev.kind == "x224.connection_request") {
-      token = fieldString(ev.fields, "routing_token");
-      correlation = fieldString(ev.fields, "correlation_id");
+      token = fieldString(model::fieldsOf(ev), "routing_token");
+      correlation = fieldString(model::fieldsOf(ev), "correlation_id");
       return;
     }
   }
@@ -35,7 +35,7 @@ bool wasRedirected(const model::Connection& c) {
 std::string selected(const model::Connection& c) {
   for (const auto& ev : c.events) {
     if (ev.kind == "x224.connection_confirm") {
-      return fieldString(ev.fields, "selected_protocol");
+      return fieldString(model::fieldsOf(ev), "selected_protocol");
     }
   }
   return "";
@@ -44,7 +44,7 @@ std::string selected(const model::Connection& c) {
 std::string negFailure(const model::Connection& c) {
   for (const auto& ev : c.events) {
     if (ev.kind == "x224.neg_failure") {
-      return fieldString(ev.fields, "failure_code");
+      return fieldString(model::fieldsOf(ev), "failure_code");
     }
   }
   return "";

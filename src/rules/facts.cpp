@@ -199,8 +199,10 @@ const std::vector<FactDef>& catalogue() {
   return kFacts;
 }
 
-std::optional<std::string> fieldStr(const Fields& f, const char* key) {
-  const Fields* it = model::findMember(f, key);
+// Readers of one field value (null when absent), then of an object's member, then of an
+// event's field whichever form the event has (a compact event's is read from its described body,
+// model::memberOf, without building its tree).
+std::optional<std::string> strOf(const Fields* it) {
   if (it == nullptr || it->is_null()) {
     return std::nullopt;
   }
@@ -216,8 +218,7 @@ std::optional<std::string> fieldStr(const Fields& f, const char* key) {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
-  const Fields* it = model::findMember(f, key);
+std::optional<std::int64_t> intOf(const Fields* it) {
   if (it == nullptr) {
     return std::nullopt;
   }
@@ -247,18 +248,16 @@ std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
   return std::nullopt;
 }
 
-std::optional<bool> fieldBool(const Fields& f, const char* key) {
-  const Fields* it = model::findMember(f, key);
+std::optional<bool> boolOf(const Fields* it) {
   if (it == nullptr || !it->is_boolean()) {
     return std::nullopt;
   }
   return it->get<bool>();
 }
 
-// True when the key holds something: true, a non-zero number or a non-empty string/array
+// True when the value holds something: true, a non-zero number or a non-empty string/array
 // (CredSSP fields such as pub_key_auth carry a length, or null when absent).
-bool fieldPresent(const Fields& f, const char* key) {
-  const Fields* it = model::findMember(f, key);
+bool presentOf(const Fields* it) {
   if (it == nullptr || it->is_null()) {
     return false;
   }
@@ -274,9 +273,8 @@ bool fieldPresent(const Fields& f, const char* key) {
   return true;
 }
 
-std::vector<std::string> fieldStrings(const Fields& f, const char* key) {
+std::vector<std::string> stringsOf(const Fields* it) {
   std::vector<std::string> out;
-  const Fields* it = model::findMember(f, key);
   if (it == nullptr) {
     return out;
   }
@@ -290,6 +288,39 @@ std::vector<std::string> fieldStrings(const Fields& f, const char* key) {
     out.push_back(it->get<std::string>());
   }
   return out;
+}
+
+std::optional<std::string> fieldStr(const Fields& f, const char* key) {
+  return strOf(model::findMember(f, key));
+}
+std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
+  return intOf(model::findMember(f, key));
+}
+std::optional<bool> fieldBool(const Fields& f, const char* key) {
+  return boolOf(model::findMember(f, key));
+}
+
+// Reads field `key` of an event with `read` (one of the value readers above).
+template <class Read>
+auto eventField(const Event& ev, const char* key, Read read) {
+  if (!ev.isCompact()) {
+    return read(model::findMember(ev.fields, key));
+  }
+  const std::optional<Fields> member = model::memberOf(ev, key);
+  return read(member ? &*member : nullptr);
+}
+std::optional<std::string> fieldStr(const Event& ev, const char* key) {
+  return eventField(ev, key, strOf);
+}
+std::optional<std::int64_t> fieldInt(const Event& ev, const char* key) {
+  return eventField(ev, key, intOf);
+}
+std::optional<bool> fieldBool(const Event& ev, const char* key) {
+  return eventField(ev, key, boolOf);
+}
+bool fieldPresent(const Event& ev, const char* key) { return eventField(ev, key, presentOf); }
+std::vector<std::string> fieldStrings(const Event& ev, const char* key) {
+  return eventField(ev, key, stringsOf);
 }
 
 std::string lower(std::string s) {
@@ -747,7 +778,7 @@ Facts reduceFacts(const Connection& conn) {
   }
   if (close_ev != nullptr && who == "none") {
     // tcp_end says capture_end/timeout but a FIN/RST was seen: trust the event.
-    if (auto by = fieldStr(close_ev->fields, "by")) {
+    if (auto by = fieldStr(*close_ev, "by")) {
       who = *by == "server" ? "server" : "client";
     } else {
       who = side(close_ev->dir);
@@ -833,7 +864,7 @@ Facts reduceFacts(const Connection& conn) {
     }
     switch (k) {
       case EvKind::Anomaly:
-        if (auto id = fieldStr(ev.fields, "id")) {
+        if (auto id = fieldStr(ev, "id")) {
           anomalies.push_back(*id);
           if (first_anomaly_frame == 0) {
             first_anomaly_frame = ev.frame;
@@ -843,23 +874,23 @@ Facts reduceFacts(const Connection& conn) {
       case EvKind::X224Request:
         if (!facts.has("x224.request_seen")) {
           facts.setBool("x224.request_seen", true, ev.frame);
-          auto protos = fieldStrings(ev.fields, "requested_protocols");
-          auto value = fieldInt(ev.fields, "requested_protocols_value");
+          auto protos = fieldStrings(ev, "requested_protocols");
+          auto value = fieldInt(ev, "requested_protocols_value");
           // has_negotiation when the dissector says so; else a requestedProtocols value or names.
-          bool has_neg = fieldBool(ev.fields, "has_negotiation")
+          bool has_neg = fieldBool(ev, "has_negotiation")
                              .value_or(!protos.empty() || value.has_value());
           facts.setBool("x224.neg_request_present", has_neg, ev.frame);
           if (protos.empty()) {
             protos.push_back("PROTOCOL_RDP");
           }
           facts.setSet("x224.requested_protocols", protos, ev.frame);
-          facts.setSet("x224.request_flags", fieldStrings(ev.fields, "flags"), ev.frame);
-          auto token = fieldStr(ev.fields, "routing_token");
+          facts.setSet("x224.request_flags", fieldStrings(ev, "flags"), ev.frame);
+          auto token = fieldStr(ev, "routing_token");
           facts.setBool("x224.routing_token", token.has_value() && !token->empty(), ev.frame);
-          if (auto c = fieldStr(ev.fields, "cookie")) {
+          if (auto c = fieldStr(ev, "cookie")) {
             facts.setString("x224.cookie", *c, ev.frame);
           }
-          if (auto c = fieldStr(ev.fields, "correlation_id")) {
+          if (auto c = fieldStr(ev, "correlation_id")) {
             facts.setString("x224.correlation_id", *c, ev.frame);
           }
         }
@@ -867,14 +898,14 @@ Facts reduceFacts(const Connection& conn) {
       case EvKind::X224Confirm:
         facts.setBool("x224.confirm_seen", true, ev.frame);
         facts.setString("x224.selected_protocol",
-                        fieldStr(ev.fields, "selected_protocol").value_or("PROTOCOL_RDP"),
+                        fieldStr(ev, "selected_protocol").value_or("PROTOCOL_RDP"),
                         ev.frame);
-        facts.setSet("x224.confirm_flags", fieldStrings(ev.fields, "flags"), ev.frame);
+        facts.setSet("x224.confirm_flags", fieldStrings(ev, "flags"), ev.frame);
         break;
       case EvKind::X224NegFailure:
         facts.setBool("x224.confirm_seen", true, ev.frame);
         facts.setString("x224.neg_failure",
-                        fieldStr(ev.fields, "failure_code").value_or("UNKNOWN"), ev.frame);
+                        fieldStr(ev, "failure_code").value_or("UNKNOWN"), ev.frame);
         break;
       case EvKind::X224Disconnect:
         facts.setBool("x224.disconnect_request", true, ev.frame);
@@ -902,8 +933,8 @@ Facts reduceFacts(const Connection& conn) {
         ccs[d] = true;
         break;
       case EvKind::TlsAlert: {
-        auto level = fieldStr(ev.fields, "level").value_or("unknown");
-        bool enc = fieldBool(ev.fields, "encrypted").value_or(false);
+        auto level = fieldStr(ev, "level").value_or("unknown");
+        bool enc = fieldBool(ev, "encrypted").value_or(false);
         bool fatal = level == "fatal" || level == "2";
         if (alert_ev == nullptr || (fatal && !alert_is_fatal)) {
           alert_ev = &ev;
@@ -925,20 +956,20 @@ Facts reduceFacts(const Connection& conn) {
         break;
       }
       case EvKind::CredsspTsRequest:
-        if (auto v = fieldInt(ev.fields, "version"); v && !credssp_version[d]) {
+        if (auto v = fieldInt(ev, "version"); v && !credssp_version[d]) {
           credssp_version[d] = v;
           credssp_version_frame[d] = ev.frame;
         }
-        if (auto e = fieldStr(ev.fields, "error_code"); e && !credssp_error) {
+        if (auto e = fieldStr(ev, "error_code"); e && !credssp_error) {
           credssp_error = e;
           credssp_error_frame = ev.frame;
         }
-        if (ev.dir == Direction::ToClient && fieldPresent(ev.fields, "pub_key_auth") &&
+        if (ev.dir == Direction::ToClient && fieldPresent(ev, "pub_key_auth") &&
             !server_pub_key_auth) {
           server_pub_key_auth = true;
           server_pub_key_auth_frame = ev.frame;
         }
-        if (ev.dir == Direction::ToServer && fieldPresent(ev.fields, "auth_info") &&
+        if (ev.dir == Direction::ToServer && fieldPresent(ev, "auth_info") &&
             !credentials_sent) {
           credentials_sent = true;
           credentials_frame = ev.frame;
@@ -959,24 +990,24 @@ Facts reduceFacts(const Connection& conn) {
       case EvKind::KerberosKrbError:
         kerberos_seen = true;
         if (k == EvKind::KerberosKrbError && !krb_error) {
-          krb_error = fieldStr(ev.fields, "error_code").value_or("UNKNOWN");
+          krb_error = fieldStr(ev, "error_code").value_or("UNKNOWN");
           krb_error_frame = ev.frame;
         }
         break;
       case EvKind::EarlyAuthResult:
-        facts.setString("early_auth.result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+        facts.setString("early_auth.result", fieldStr(ev, "result").value_or("UNKNOWN"),
                         ev.frame);
         break;
       case EvKind::McsConnectResponse:
-        facts.setString("mcs.connect_result", fieldStr(ev.fields, "result").value_or("UNKNOWN"),
+        facts.setString("mcs.connect_result", fieldStr(ev, "result").value_or("UNKNOWN"),
                         ev.frame);
         break;
       case EvKind::McsAttachUserConfirm:
         facts.setString("mcs.attach_user_result",
-                        fieldStr(ev.fields, "result").value_or("UNKNOWN"), ev.frame);
+                        fieldStr(ev, "result").value_or("UNKNOWN"), ev.frame);
         break;
       case EvKind::McsChannelJoinConfirm: {
-        auto r = fieldStr(ev.fields, "result");
+        auto r = fieldStr(ev, "result");
         if (r && *r != "rt-successful" && !facts.flag("mcs.channel_join_failed")) {
           facts.setBool("mcs.channel_join_failed", true, ev.frame);
         }
@@ -985,13 +1016,13 @@ Facts reduceFacts(const Connection& conn) {
       case EvKind::McsDisconnectUltimatum:
         if (!facts.has("mcs.disconnect_reason")) {
           facts.setString("mcs.disconnect_reason",
-                          fieldStr(ev.fields, "reason").value_or("UNKNOWN"), ev.frame);
+                          fieldStr(ev, "reason").value_or("UNKNOWN"), ev.frame);
           facts.setString("mcs.disconnect_from", side(ev.dir), ev.frame);
         }
         break;
       case EvKind::SetErrorInfo: {
-        auto name = fieldStr(ev.fields, "error_info").value_or("UNKNOWN");
-        auto value = fieldInt(ev.fields, "error_info_value");
+        auto name = fieldStr(ev, "error_info").value_or("UNKNOWN");
+        auto value = fieldInt(ev, "error_info_value");
         if (name != "ERRINFO_NONE" && value.value_or(1) != 0) {
           facts.setString("rdp.error_info", name, ev.frame);
           if (value) {
@@ -1002,8 +1033,8 @@ Facts reduceFacts(const Connection& conn) {
       }
       case EvKind::LicenseError:
         facts.setString("rdp.license_error",
-                        fieldStr(ev.fields, "error_code").value_or("UNKNOWN"), ev.frame);
-        if (auto st = fieldStr(ev.fields, "state_transition")) {
+                        fieldStr(ev, "error_code").value_or("UNKNOWN"), ev.frame);
+        if (auto st = fieldStr(ev, "state_transition")) {
           facts.setString("rdp.license_state_transition", *st, ev.frame);
         }
         break;
@@ -1014,7 +1045,7 @@ Facts reduceFacts(const Connection& conn) {
         facts.setBool("rdp.deactivate_all", true, ev.frame);
         break;
       case EvKind::SaveSessionInfo:
-        if (auto le = fieldStr(ev.fields, "logon_error")) {
+        if (auto le = fieldStr(ev, "logon_error")) {
           facts.setString("rdp.logon_error", *le, ev.frame);
         }
         break;
@@ -1064,7 +1095,7 @@ Facts reduceFacts(const Connection& conn) {
   const std::uint64_t sh_frame = server_hello ? server_hello->frame : 0;
   std::optional<std::string> version = fieldStr(tls, "version");
   if (!version && server_hello) {
-    version = fieldStr(server_hello->fields, "version");
+    version = fieldStr(*server_hello, "version");
   }
   if (version) {
     facts.setString("tls.version", *version, sh_frame);
@@ -1075,7 +1106,7 @@ Facts reduceFacts(const Connection& conn) {
   }
   std::optional<std::string> cipher = fieldStr(tls, "cipher");
   if (!cipher && server_hello) {
-    cipher = fieldStr(server_hello->fields, "cipher");
+    cipher = fieldStr(*server_hello, "cipher");
   }
   if (cipher) {
     facts.setString("tls.cipher", *cipher, sh_frame);
@@ -1088,12 +1119,12 @@ Facts reduceFacts(const Connection& conn) {
   if (alert_ev != nullptr) {
     // `encrypted` says the alert travelled encrypted; when it was decrypted its description is
     // known and wins. Only an undecrypted alert is "encrypted".
-    bool enc = fieldBool(alert_ev->fields, "encrypted").value_or(false);
-    const auto described = fieldStr(alert_ev->fields, "description");
+    bool enc = fieldBool(*alert_ev, "encrypted").value_or(false);
+    const auto described = fieldStr(*alert_ev, "description");
     std::string desc = described ? *described : enc ? "encrypted" : "unknown";
     facts.setString("tls.alert", desc, alert_ev->frame);
     facts.setString("tls.alert_from", side(alert_ev->dir), alert_ev->frame);
-    auto level = fieldStr(alert_ev->fields, "level").value_or("unknown");
+    auto level = fieldStr(*alert_ev, "level").value_or("unknown");
     if (level == "2") {
       level = "fatal";
     } else if (level == "1") {
