@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "engine/forwarding_context.h"
 #include "engine/keystore.h"
+#include "model/event_builder.h"
 #include "tls/tls_crypto.h"
 #include "tls/tls_handshake.h"
 #include "tls/tls_names.h"
@@ -555,6 +556,23 @@ class TlsDissector final : public engine::Dissector {
     ev.fields = std::move(fields);
     ctx.emit(std::move(ev));
   }
+  // The same for an event recorded by `b` (model::EventBuilder), summary included.
+  void emit(DissectContext& ctx, Direction dir, const char* kind, model::EventBuilder&& b,
+            bool decrypted, bool handshake_stage = true) {
+    Event ev = std::move(b).build(kind, handshake_stage ? std::optional<Stage>(Stage::Tls)
+                                                        : std::nullopt);
+    ev.dir = dir;
+    ev.decrypted = decrypted;
+    ctx.emit(std::move(ev));
+  }
+  // An event whose only field is the message or record length.
+  void emitLength(DissectContext& ctx, Direction dir, const char* kind, std::string_view summary,
+                  std::size_t length, bool decrypted, bool handshake_stage = true) {
+    model::EventBuilder b;
+    b.summary(summary);
+    b.set("length", length);
+    emit(ctx, dir, kind, std::move(b), decrypted, handshake_stage);
+  }
 
   // Returns false when dissection of this direction must stop.
   bool onRecord(Direction dir, std::uint8_t type, std::uint16_t version, ByteView fragment,
@@ -566,8 +584,12 @@ class TlsDissector final : public engine::Dissector {
       case kChangeCipherSpec:
         // RFC 5246 7.1: one byte of value 1. In TLS 1.3 a middlebox-compatibility no-op
         // (RFC 8446 D.4) that is never protected.
-        emit(ctx, dir, "tls.change_cipher_spec",
-             std::string("ChangeCipherSpec from ") + sideName(dir), Fields::object(), false);
+        {
+          model::EventBuilder b;
+          b.summary("ChangeCipherSpec from ");
+          b.summary(sideName(dir));
+          emit(ctx, dir, "tls.change_cipher_spec", std::move(b), false);
+        }
         if (!tls13_) {
           d.encrypted = true;
           d.hs_buf.clear();
@@ -764,11 +786,13 @@ class TlsDissector final : public engine::Dissector {
     const std::uint8_t desc = body[1];
     const std::string desc_name = codeName(alertDescriptions(), desc);
     const std::string level_name = codeName(alertLevels(), level);
-    Fields f{{"level", level_name}, {"description", desc_name}, {"description_value", desc},
-             {"encrypted", encrypted}};
-    emit(ctx, dir, "tls.alert",
-         level_name + " alert " + desc_name + " from " + sideName(dir), std::move(f), decrypted,
-         !handshake_complete_);
+    model::EventBuilder b;
+    b.setSummary(level_name + " alert " + desc_name + " from " + sideName(dir));
+    b.set("level", level_name);
+    b.set("description", desc_name);
+    b.set("description_value", desc);
+    b.set("encrypted", encrypted);
+    emit(ctx, dir, "tls.alert", std::move(b), decrypted, !handshake_complete_);
     // Summary: the first fatal alert wins over any earlier warning (e.g. close_notify).
     const bool fatal = level == 2;
     if (!summary_alert_set_ || (fatal && !summary_alert_fatal_)) {
@@ -874,28 +898,30 @@ class TlsDissector final : public engine::Dissector {
         tls13_ = version_ == 0x0304;
         etm_ = client_etm_ && sh->encrypt_then_mac;
         ems_ = sh->extended_master_secret;
-        Fields f;
-        model::reserveMembers(f, 13);
-        model::setMember(f, "version", versionName(version_));
-        model::setMember(f, "version_value", version_);
-        model::setMember(f, "legacy_version", versionName(sh->legacy_version));
-        model::setMember(f, "cipher", cipherName(sh->cipher_suite));
-        model::setMember(f, "cipher_value", sh->cipher_suite);
-        model::setMember(f, "compression", sh->compression);
-        model::setMember(f, "session_id_length", sh->session_id.size());
+        model::EventBuilder f;
+        f.setSummary("ServerHello: " + versionName(version_) + ", " + cipherName(sh->cipher_suite));
+        f.set("version", versionName(version_));
+        f.set("version_value", version_);
+        f.set("legacy_version", versionName(sh->legacy_version));
+        f.set("cipher", cipherName(sh->cipher_suite));
+        f.set("cipher_value", sh->cipher_suite);
+        f.set("compression", sh->compression);
+        f.set("session_id_length", sh->session_id.size());
         std::vector<std::uint16_t> ext_types;
         for (const auto& e : sh->extensions) ext_types.push_back(e.type);
-        model::setMember(f, "extensions", namesOf(extensionTypes(), ext_types));
-        model::setMember(f, "alpn", sh->alpn.empty() ? Fields(nullptr) : Fields(sh->alpn));
+        describeNames(f, "extensions", extensionTypes(), ext_types);
+        if (sh->alpn.empty()) {
+          f.fieldNull("alpn");
+        } else {
+          f.set("alpn", sh->alpn);
+        }
         if (sh->key_share_group != 0)
-          model::setMember(f, "key_share_group", codeName(namedGroups(), sh->key_share_group));
-        model::setMember(f, "encrypt_then_mac", etm_);
-        model::setMember(f, "extended_master_secret", ems_);
+          f.set("key_share_group", codeName(namedGroups(), sh->key_share_group));
+        f.set("encrypt_then_mac", etm_);
+        f.set("extended_master_secret", ems_);
         model::setMember(summary, "version", versionName(version_));
         model::setMember(summary, "cipher", cipherName(sh->cipher_suite));
-        emit(ctx, dir, "tls.server_hello",
-             "ServerHello: " + versionName(version_) + ", " + cipherName(sh->cipher_suite),
-             std::move(f), decrypted);
+        emit(ctx, dir, "tls.server_hello", std::move(f), decrypted);
         lookupKeys(ctx);
         if (tls13_) {
           // RFC 8446 2: everything after the ServerHello is protected, in both directions.
@@ -942,45 +968,50 @@ class TlsDissector final : public engine::Dissector {
       }
       case kHsCertificateRequest:
         addTranscript(whole);
-        emit(ctx, dir, "tls.certificate_request", "CertificateRequest: the server asks for a client certificate",
-             Fields{{"length", body.size()}}, decrypted);
+        emitLength(ctx, dir, "tls.certificate_request",
+                   "CertificateRequest: the server asks for a client certificate", body.size(),
+                   decrypted);
         return true;
       case kHsServerHelloDone:
         addTranscript(whole);
-        emit(ctx, dir, "tls.server_hello_done", "ServerHelloDone", Fields::object(), decrypted);
+        {
+          model::EventBuilder b;
+          b.summary("ServerHelloDone");
+          emit(ctx, dir, "tls.server_hello_done", std::move(b), decrypted);
+        }
         return true;
       case kHsClientKeyExchange: {
         addTranscript(whole);
-        emit(ctx, dir, "tls.client_key_exchange", "ClientKeyExchange",
-             Fields{{"length", body.size()}}, decrypted);
+        emitLength(ctx, dir, "tls.client_key_exchange", "ClientKeyExchange", body.size(),
+                   decrypted);
         rsaPremaster(body, ctx);
         return true;
       }
       case kHsCertificateVerify:
         addTranscript(whole);
-        emit(ctx, dir, "tls.certificate_verify", std::string("CertificateVerify from ") + sideName(dir),
-             Fields{{"length", body.size()}}, decrypted);
+        emitLength(ctx, dir, "tls.certificate_verify",
+                   std::string("CertificateVerify from ") + sideName(dir), body.size(), decrypted);
         return true;
       case kHsFinished:
-        emit(ctx, dir, "tls.finished", std::string("Finished from ") + sideName(dir),
-             Fields{{"length", body.size()}}, decrypted);
+        emitLength(ctx, dir, "tls.finished", std::string("Finished from ") + sideName(dir),
+                   body.size(), decrypted);
         markFinished(dir, ctx);
         if (tls13_) switchToApplicationKeys(dir, ctx);
         return true;
       case kHsNewSessionTicket: {
-        Fields f{{"length", body.size()}};
+        model::EventBuilder f;
+        f.summary("NewSessionTicket");
+        f.set("length", body.size());
         if (body.size() >= 4) {
-          model::setMember(f, "lifetime",
-                           (std::uint32_t{body[0]} << 24) | (std::uint32_t{body[1]} << 16) |
-                               (std::uint32_t{body[2]} << 8) | std::uint32_t{body[3]});
+          f.set("lifetime", (std::uint32_t{body[0]} << 24) | (std::uint32_t{body[1]} << 16) |
+                                (std::uint32_t{body[2]} << 8) | std::uint32_t{body[3]});
         }
-        emit(ctx, dir, "tls.new_session_ticket", "NewSessionTicket", std::move(f), decrypted,
-             !handshake_complete_);
+        emit(ctx, dir, "tls.new_session_ticket", std::move(f), decrypted, !handshake_complete_);
         return true;
       }
       case kHsEncryptedExtensions:
-        emit(ctx, dir, "tls.encrypted_extensions", "EncryptedExtensions",
-             Fields{{"length", body.size()}}, decrypted);
+        emitLength(ctx, dir, "tls.encrypted_extensions", "EncryptedExtensions", body.size(),
+                   decrypted);
         return true;
       case kHsKeyUpdate: {
         // RFC 8446 4.6.3: the sender's next records use the next traffic secret.
