@@ -11,6 +11,7 @@
 #include "credssp/credssp_names.h"
 #include "credssp/ntlm.h"
 #include "credssp/spnego.h"
+#include "model/event_builder.h"
 
 namespace rdpscope::credssp {
 
@@ -152,18 +153,18 @@ class CredsspDissector final : public engine::Dissector {
     Fields& sum = summary(ctx);
     model::setMember(sum, from_client ? "client_version" : "server_version", req.version);
 
-    Event ev = Event::make("credssp.ts_request", Stage::Nla, "");
-    model::setMember(ev.fields, "version", req.version);
-    model::setMember(ev.fields, "nego_tokens", req.nego_tokens.size());
-    model::setMember(ev.fields, "auth_info",
-                     req.auth_info_length ? Fields(*req.auth_info_length) : Fields(nullptr));
-    model::setMember(ev.fields, "pub_key_auth",
-                     req.pub_key_auth_length ? Fields(*req.pub_key_auth_length) : Fields(nullptr));
-    model::setMember(ev.fields, "error_code",
-                     req.error_code ? Fields(statusName(*req.error_code)) : Fields(nullptr));
-    model::setMember(ev.fields, "error_code_value",
-                     req.error_code ? Fields(*req.error_code) : Fields(nullptr));
-    model::setMember(ev.fields, "client_nonce", req.client_nonce_length.has_value());
+    model::EventBuilder ev;
+    ev.set("version", req.version);
+    ev.set("nego_tokens", req.nego_tokens.size());
+    ev.set("auth_info", req.auth_info_length);
+    ev.set("pub_key_auth", req.pub_key_auth_length);
+    if (req.error_code) {
+      ev.set("error_code", statusName(*req.error_code));
+    } else {
+      ev.fieldNull("error_code");
+    }
+    ev.set("error_code_value", req.error_code);
+    ev.set("client_nonce", req.client_nonce_length.has_value());
     std::string s = "TSRequest v" + std::to_string(req.version) +
                     (from_client ? " from client" : " from server");
     if (!req.nego_tokens.empty()) {
@@ -181,8 +182,8 @@ class CredsspDissector final : public engine::Dissector {
       model::setMember(sum, "error_code", statusName(*req.error_code));
       model::setMember(sum, "error_code_value", *req.error_code);
     }
-    ev.summary = std::move(s);
-    emit(ctx, std::move(ev));
+    ev.setSummary(std::move(s));
+    emit(ctx, std::move(ev).build("credssp.ts_request", Stage::Nla));
 
     bool ok = true;
     for (const NegoToken& tok : req.nego_tokens) {
@@ -201,15 +202,14 @@ class CredsspDissector final : public engine::Dissector {
     if (req.auth_info_length) {
       // [MS-CSSP] 3.1.5: authInfo is the TSCredentials encrypted with the negotiated security
       // context; without that session key only its presence and size are visible.
-      Event tc = Event::make("credssp.ts_credentials", Stage::Nla,
-                             "Client sent its credentials (TSCredentials, " +
-                                 std::to_string(*req.auth_info_length) +
-                                 " bytes): encrypted with the " + mechanismLabel() +
-                                 " session key, credential type not visible");
-      model::setMember(tc.fields, "cred_type", nullptr);
-      model::setMember(tc.fields, "encrypted", true);
-      model::setMember(tc.fields, "length", *req.auth_info_length);
-      emit(ctx, std::move(tc));
+      model::EventBuilder tc;
+      tc.setSummary("Client sent its credentials (TSCredentials, " +
+                    std::to_string(*req.auth_info_length) + " bytes): encrypted with the " +
+                    mechanismLabel() + " session key, credential type not visible");
+      tc.fieldNull("cred_type");
+      tc.set("encrypted", true);
+      tc.set("length", *req.auth_info_length);
+      emit(ctx, std::move(tc).build("credssp.ts_credentials", Stage::Nla));
     }
     return ok;
   }
@@ -306,43 +306,44 @@ class CredsspDissector final : public engine::Dissector {
   void describeNtlm(const NtlmMessage& m, DissectContext& ctx) {
     if (m.negotiate) {
       const NtlmNegotiate& n = *m.negotiate;
-      Event ev = Event::make("ntlm.negotiate", Stage::Nla, "NTLM NEGOTIATE");
-      model::setMember(ev.fields, "flags", flagNames(ntlmNegotiateFlags(), n.flags));
-      model::setMember(ev.fields, "flags_value", n.flags);
-      model::setMember(ev.fields, "domain",
+      model::EventBuilder ev;
+      ev.setSummary("NTLM NEGOTIATE");
+      ev.set("flags", flagNames(ntlmNegotiateFlags(), n.flags));
+      ev.set("flags_value", n.flags);
+      ev.set("domain",
                        n.domain ? Fields(identity(ctx, *n.domain)) : Fields(nullptr));
-      model::setMember(ev.fields, "workstation",
+      ev.set("workstation",
                        n.workstation ? Fields(identity(ctx, *n.workstation)) : Fields(nullptr));
-      model::setMember(ev.fields, "client_version",
+      ev.set("client_version",
                        n.version ? Fields(n.version->text()) : Fields(nullptr));
       if (n.version) {
-        ev.summary += " (client OS " + n.version->text() + ")";
+        ev.summary(" (client OS " + n.version->text() + ")");
       }
-      emit(ctx, std::move(ev));
+      emit(ctx, std::move(ev).build("ntlm.negotiate", Stage::Nla));
     } else if (m.challenge) {
       const NtlmChallenge& c = *m.challenge;
-      Event ev = Event::make("ntlm.challenge", Stage::Nla, "");
-      model::setMember(ev.fields, "target_name", c.target_name);
+      model::EventBuilder ev;
+      ev.set("target_name", c.target_name);
       const NtlmTargetInfo empty;
       const NtlmTargetInfo& ti = c.target_info ? *c.target_info : empty;
-      model::setMember(ev.fields, "netbios_domain", orNull(ti.netbios_domain));
-      model::setMember(ev.fields, "netbios_computer", orNull(ti.netbios_computer));
-      model::setMember(ev.fields, "dns_domain", orNull(ti.dns_domain));
-      model::setMember(ev.fields, "dns_computer", orNull(ti.dns_computer));
-      model::setMember(ev.fields, "dns_tree", orNull(ti.dns_tree));
-      model::setMember(ev.fields, "timestamp",
+      ev.set("netbios_domain", orNull(ti.netbios_domain));
+      ev.set("netbios_computer", orNull(ti.netbios_computer));
+      ev.set("dns_domain", orNull(ti.dns_domain));
+      ev.set("dns_computer", orNull(ti.dns_computer));
+      ev.set("dns_tree", orNull(ti.dns_tree));
+      ev.set("timestamp",
                        ti.timestamp ? Fields(filetimeToIso(*ti.timestamp)) : Fields(nullptr));
-      model::setMember(ev.fields, "server_version",
+      ev.set("server_version",
                        c.version ? Fields(c.version->text()) : Fields(nullptr));
-      model::setMember(ev.fields, "server_build",
+      ev.set("server_build",
                        c.version ? Fields(c.version->build) : Fields(nullptr));
-      model::setMember(ev.fields, "flags", flagNames(ntlmNegotiateFlags(), c.flags));
-      model::setMember(ev.fields, "flags_value", c.flags);
+      ev.set("flags", flagNames(ntlmNegotiateFlags(), c.flags));
+      ev.set("flags_value", c.flags);
       Fields av = Fields::array();
       for (auto id : ti.av_ids) {
         av.push_back(codeName(ntlmAvIds(), id));
       }
-      model::setMember(ev.fields, "av_pairs", av);
+      ev.set("av_pairs", av);
       std::string sum = "NTLM CHALLENGE from " +
                         (ti.dns_computer ? *ti.dns_computer
                                          : (c.target_name.empty() ? std::string("server")
@@ -353,38 +354,38 @@ class CredsspDissector final : public engine::Dissector {
         model::setMember(s, "ntlm_server_build", c.version->build);
         model::setMember(s, "ntlm_server_version", c.version->text());
       }
-      ev.summary = std::move(sum);
-      emit(ctx, std::move(ev));
+      ev.setSummary(std::move(sum));
+      emit(ctx, std::move(ev).build("ntlm.challenge", Stage::Nla));
     } else if (m.authenticate) {
       const NtlmAuthenticate& a = *m.authenticate;
-      Event ev = Event::make("ntlm.authenticate", Stage::Nla, "");
+      model::EventBuilder ev;
       const std::string user = identity(ctx, a.user);
       const std::string domain = identity(ctx, a.domain);
-      model::setMember(ev.fields, "user", user);
-      model::setMember(ev.fields, "domain", domain);
-      model::setMember(ev.fields, "workstation", identity(ctx, a.workstation));
-      model::setMember(ev.fields, "ntlm_version",
+      ev.set("user", user);
+      ev.set("domain", domain);
+      ev.set("workstation", identity(ctx, a.workstation));
+      ev.set("ntlm_version",
                        a.anonymous ? "anonymous" : (a.ntlm_v2 ? "v2" : "v1"));
-      model::setMember(ev.fields, "mic", a.mic_present);
-      model::setMember(ev.fields, "nt_response_length", a.nt_response_length);
-      model::setMember(ev.fields, "lm_response_length", a.lm_response_length);
-      model::setMember(ev.fields, "session_key", a.session_key_length > 0);
+      ev.set("mic", a.mic_present);
+      ev.set("nt_response_length", a.nt_response_length);
+      ev.set("lm_response_length", a.lm_response_length);
+      ev.set("session_key", a.session_key_length > 0);
       const NtlmTargetInfo* ti = a.client_target_info ? &*a.client_target_info : nullptr;
-      model::setMember(ev.fields, "target_spn",
+      ev.set("target_spn",
                        ti != nullptr ? orNull(ti->target_name) : Fields(nullptr));
-      model::setMember(ev.fields, "channel_bindings", ti != nullptr && ti->channel_bindings);
-      model::setMember(ev.fields, "flags", flagNames(ntlmNegotiateFlags(), a.flags));
-      model::setMember(ev.fields, "flags_value", a.flags);
-      model::setMember(ev.fields, "client_version",
+      ev.set("channel_bindings", ti != nullptr && ti->channel_bindings);
+      ev.set("flags", flagNames(ntlmNegotiateFlags(), a.flags));
+      ev.set("flags_value", a.flags);
+      ev.set("client_version",
                        a.version ? Fields(a.version->text()) : Fields(nullptr));
-      ev.summary = "NTLM AUTHENTICATE as " +
+      ev.setSummary("NTLM AUTHENTICATE as " +
                    (domain.empty() ? user : domain + "\\" + user) + " (" +
                    (a.anonymous ? std::string("anonymous") : (a.ntlm_v2 ? "NTLMv2" : "NTLMv1")) +
-                   (a.mic_present ? ", MIC" : "") + ")";
+                   (a.mic_present ? ", MIC" : "") + ")");
       Fields& s = summary(ctx);
       model::setMember(s, "user", user);
       model::setMember(s, "domain", domain);
-      emit(ctx, std::move(ev));
+      emit(ctx, std::move(ev).build("ntlm.authenticate", Stage::Nla));
     }
   }
 

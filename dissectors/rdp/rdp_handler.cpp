@@ -4,6 +4,7 @@
 
 #include "core/code_names.h"
 #include "core/limits.h"
+#include "model/event_builder.h"
 #include "rdp/field_util.h"
 #include "tpkt/parse_util.h"
 #include "tpkt/tpkt.h"
@@ -158,36 +159,38 @@ bool RdpHandler::onConnectionRequest(const Pdu& pdu, ByteReader r) {
   session_.cr_seen = true;
   engine::DissectContext& ctx = *pdu.ctx;
   const bool redact = ctx.redactIdentities();
-  model::Event ev = model::Event::make("x224.connection_request", Stage::Negotiation, "");
+  model::EventBuilder ev;
   std::string summary = "X.224 Connection Request";
   model::Fields& s = ctx.connection().rdp;
   if (cr->cookie) {
     const std::string cookie = redact ? "<redacted>" : cleanString(*cr->cookie);
-    model::setMember(ev.fields, "cookie", cookie);
+    ev.set("cookie", cookie);
     model::setMember(s, "cookie", cookie);
     summary += ", cookie \"" + cookie + "\"";
   } else {
-    model::setMember(ev.fields, "cookie", nullptr);
+    ev.fieldNull("cookie");
   }
   if (cr->routing_token) {
-    model::setMember(ev.fields, "routing_token", cleanString(*cr->routing_token));
-    model::setMember(s, "routing_token", ev.fields["routing_token"]);
+    const std::string token = cleanString(*cr->routing_token);
+    ev.set("routing_token", token);
+    model::setMember(s, "routing_token", token);
     summary += ", routing token";
   } else {
-    model::setMember(ev.fields, "routing_token", nullptr);
+    ev.fieldNull("routing_token");
   }
   if (cr->neg) {
     session_.requested_protocols = cr->neg->requested_protocols;
-    model::setMember(ev.fields, "requested_protocols", protocolNames(cr->neg->requested_protocols));
-    model::setMember(ev.fields, "requested_protocols_value", cr->neg->requested_protocols);
-    model::setMember(ev.fields, "flags", bitNames(x224::negReqFlags(), cr->neg->flags));
-    model::setMember(ev.fields, "flags_value", cr->neg->flags);
+    model::Fields requested = protocolNames(cr->neg->requested_protocols);
+    ev.set("requested_protocols", requested);
+    ev.set("requested_protocols_value", cr->neg->requested_protocols);
+    bitNamesList(ev, "flags", x224::negReqFlags(), cr->neg->flags);
+    ev.set("flags_value", cr->neg->flags);
     if (cr->neg->correlation_id) {
-      model::setMember(ev.fields, "correlation_id", toHex(ByteView(*cr->neg->correlation_id), 16));
+      ev.set("correlation_id", toHex(ByteView(*cr->neg->correlation_id), 16));
     } else {
-      model::setMember(ev.fields, "correlation_id", nullptr);
+      ev.fieldNull("correlation_id");
     }
-    model::setMember(s, "requested_protocols", ev.fields["requested_protocols"]);
+    model::setMember(s, "requested_protocols", std::move(requested));
     summary += ", requests " + (cr->neg->requested_protocols == 0
                                     ? std::string("PROTOCOL_RDP")
                                     : bitNamesJoined(x224::protocols(),
@@ -195,16 +198,17 @@ bool RdpHandler::onConnectionRequest(const Pdu& pdu, ByteReader r) {
   } else {
     // [MS-RDPBCGR] 2.2.1.1: without RDP_NEG_REQ the client can only do standard RDP security.
     session_.requested_protocols = 0;
-    model::setMember(ev.fields, "requested_protocols", protocolNames(0));
-    model::setMember(ev.fields, "requested_protocols_value", 0);
-    model::setMember(ev.fields, "flags", model::Fields::array());
-    model::setMember(ev.fields, "correlation_id", nullptr);
-    model::setMember(ev.fields, "has_negotiation", false);
-    model::setMember(s, "requested_protocols", ev.fields["requested_protocols"]);
+    model::Fields requested = protocolNames(0);
+    ev.set("requested_protocols", requested);
+    ev.set("requested_protocols_value", 0);
+    ev.setList("flags", {});
+    ev.fieldNull("correlation_id");
+    ev.set("has_negotiation", false);
+    model::setMember(s, "requested_protocols", std::move(requested));
     summary += ", no negotiation request (standard RDP security only)";
   }
-  ev.summary = std::move(summary);
-  emit(pdu, std::move(ev));
+  ev.setSummary(std::move(summary));
+  emit(pdu, std::move(ev).build("x224.connection_request", Stage::Negotiation));
   return true;
 }
 
@@ -219,39 +223,39 @@ bool RdpHandler::onConnectionConfirm(const Pdu& pdu, ByteReader r) {
   if (cc->failure) {
     session_.neg_failed = true;
     const std::uint32_t code = cc->failure->failure_code;
-    model::Event ev = model::Event::make(
-        "x224.neg_failure", Stage::Negotiation,
-        "RDP Negotiation Failure: " + codeName(x224::negFailureCodes(), code) + " (" +
-            codeMeaning(x224::negFailureCodes(), code) + ")");
-    model::setMember(ev.fields, "failure_code", codeName(x224::negFailureCodes(), code));
-    model::setMember(ev.fields, "failure_code_value", code);
-    model::setMember(s, "neg_failure", ev.fields["failure_code"]);
-    model::setMember(s, "result",
-                     ev.fields["failure_code"]);  // Zeek: rdp.log result = failure code name
-    emit(pdu, std::move(ev));
+    const std::string failure = codeName(x224::negFailureCodes(), code);
+    model::EventBuilder ev;
+    ev.setSummary("RDP Negotiation Failure: " + failure + " (" +
+                  codeMeaning(x224::negFailureCodes(), code) + ")");
+    ev.set("failure_code", failure);
+    ev.set("failure_code_value", code);
+    model::setMember(s, "neg_failure", failure);
+    model::setMember(s, "result", failure);  // Zeek: rdp.log result = failure code name
+    emit(pdu, std::move(ev).build("x224.neg_failure", Stage::Negotiation));
     return true;
   }
-  model::Event ev = model::Event::make("x224.connection_confirm", Stage::Negotiation, "");
+  model::EventBuilder ev;
   std::uint32_t selected = x224::kProtocolRdp;
   if (cc->rsp) {
     selected = cc->rsp->selected_protocol;
-    model::setMember(ev.fields, "selected_protocol", codeName(x224::protocols(), selected));
-    model::setMember(ev.fields, "selected_protocol_value", selected);
-    model::setMember(ev.fields, "flags", bitNames(x224::negRspFlags(), cc->rsp->flags));
-    model::setMember(ev.fields, "flags_value", cc->rsp->flags);
-    model::setMember(ev.fields, "has_negotiation", true);
-    ev.summary = "X.224 Connection Confirm, selected " + codeName(x224::protocols(), selected);
+  }
+  const std::string selected_name = codeName(x224::protocols(), selected);
+  ev.set("selected_protocol", selected_name);
+  ev.set("selected_protocol_value", selected);
+  if (cc->rsp) {
+    bitNamesList(ev, "flags", x224::negRspFlags(), cc->rsp->flags);
+    ev.set("flags_value", cc->rsp->flags);
+    ev.set("has_negotiation", true);
+    ev.setSummary("X.224 Connection Confirm, selected " + selected_name);
   } else {
-    model::setMember(ev.fields, "selected_protocol", codeName(x224::protocols(), selected));
-    model::setMember(ev.fields, "selected_protocol_value", selected);
-    model::setMember(ev.fields, "flags", model::Fields::array());
-    model::setMember(ev.fields, "has_negotiation", false);
-    ev.summary = "X.224 Connection Confirm without negotiation data (standard RDP security)";
+    ev.setList("flags", {});
+    ev.set("has_negotiation", false);
+    ev.setSummary("X.224 Connection Confirm without negotiation data (standard RDP security)");
   }
   session_.selected_protocol = selected;
-  model::setMember(s, "selected_protocol", ev.fields["selected_protocol"]);
+  model::setMember(s, "selected_protocol", selected_name);
   model::setMember(s, "security_protocol", zeekProtocolName(selected));
-  emit(pdu, std::move(ev));
+  emit(pdu, std::move(ev).build("x224.connection_confirm", Stage::Negotiation));
   if (session_.tlsSelected() && s["result"].is_null()) {
     model::setMember(s, "result",
                      "encrypted");  // Zeek: rdp_begin_encryption sets result "encrypted"
