@@ -60,6 +60,10 @@ constexpr std::size_t kAeadTag = 16;         // RFC 5116 / RFC 7539 tag length
 constexpr std::size_t kGcmExplicitNonce = 8;  // RFC 5288 3
 constexpr std::size_t kGcmFixedNonce = 4;     // RFC 5288 3: the salt; OpenSSL's "fixed field"
 
+// HKDF-Expand-Label (hkdfExpandLabel), optionally reusing the key of the thread's last expansion.
+bool expandLabel(const char* digest, ByteView secret, std::string_view label, ByteView context,
+                 std::span<std::uint8_t> out, bool same_secret);
+
 struct MacCtxFree {
   void operator()(EVP_MAC_CTX* c) const noexcept { EVP_MAC_CTX_free(c); }
 };
@@ -177,9 +181,9 @@ class AeadDecryptor final : public RecordDecryptor {
     std::array<std::uint8_t, 32> key{};
     std::array<std::uint8_t, 12> iv{};
     const ByteView none{};
-    const bool ok = hkdfExpandLabel(suite.prf_hash, secret, "key", none,
-                                    std::span<std::uint8_t>(key.data(), suite.key_len)) &&
-                    hkdfExpandLabel(suite.prf_hash, secret, "iv", none, iv) &&
+    const bool ok = expandLabel(suite.prf_hash, secret, "key", none,
+                                std::span<std::uint8_t>(key.data(), suite.key_len), false) &&
+                    expandLabel(suite.prf_hash, secret, "iv", none, iv, true) &&
                     init(suite, ByteView(key.data(), suite.key_len), iv);
     OPENSSL_cleanse(key.data(), key.size());
     OPENSSL_cleanse(iv.data(), iv.size());
@@ -445,6 +449,15 @@ bool tlsPrf(const char* digest, ByteView secret, std::string_view label, ByteVie
 
 bool hkdfExpandLabel(const char* digest, ByteView secret, std::string_view label,
                      ByteView context, std::span<std::uint8_t> out) {
+  return expandLabel(digest, secret, label, context, out, false);
+}
+
+namespace {
+// same_secret: the thread's last expansion with this digest used the same secret, so the HMAC
+// context still holds its key schedule (EVP_MAC_init with no key reuses it): two of the
+// compression-function calls of each expansion.
+bool expandLabel(const char* digest, ByteView secret, std::string_view label, ByteView context,
+                 std::span<std::uint8_t> out, bool same_secret) {
   // RFC 8446 7.1: struct { uint16 length; opaque label<7..255> = "tls13 " + Label;
   //                        opaque context<0..255>; } HkdfLabel;
   static constexpr std::string_view kPrefix = "tls13 ";
@@ -470,7 +483,9 @@ bool hkdfExpandLabel(const char* digest, ByteView secret, std::string_view label
   // kept per thread, a fifth of the cost of a KDF context made per derivation (issue 8).
   // Longer outputs take OpenSSL's HKDF below. Both are checked against RFC 8448.
   if (EVP_MAC_CTX* hmac = hmacFor(digest); hmac != nullptr) {
-    if (EVP_MAC_init(hmac, secret.data(), secret.size(), nullptr) != 1) return false;
+    const bool keyed = same_secret ? EVP_MAC_init(hmac, nullptr, 0, nullptr) == 1
+                                   : EVP_MAC_init(hmac, secret.data(), secret.size(), nullptr) == 1;
+    if (!keyed) return false;
     if (out.size() <= EVP_MAC_CTX_get_mac_size(hmac)) {
       static constexpr std::uint8_t kFirstBlock = 0x01;
       std::array<std::uint8_t, EVP_MAX_MD_SIZE> t1{};
@@ -500,6 +515,7 @@ bool hkdfExpandLabel(const char* digest, ByteView secret, std::string_view label
       OSSL_PARAM_construct_end()};
   return EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) == 1;
 }
+}  // namespace
 
 KeyBlock::~KeyBlock() {
   for (auto* v : {&client_mac, &server_mac, &client_key, &server_key, &client_iv, &server_iv}) {
