@@ -33,6 +33,11 @@ class RecordedBody final : public CompactPayload {
  public:
   // Gives the recorded summary, then every recorded field call, in order.
   void replay(EventBodySink& sink) const;
+  // The record itself: equal records replay the same calls. Values given as trees (fieldValue)
+  // are kept apart, so a record with any is not fully described by these bytes.
+  std::string_view summaryText() const { return summary_; }
+  std::string_view calls() const { return ops_; }
+  bool hasTreeValues() const { return !values_.empty(); }
 
  private:
   friend class EventBuilder;

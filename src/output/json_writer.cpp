@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "core/text.h"
@@ -574,6 +575,82 @@ DescribedText* findDescribed(const model::Event& ev) {
   return &victim;
 }
 
+// The text last written after "summary": for recorded bodies (model::EventBuilder) with the same
+// record: a handshake PDU of one client program or server is the same from one connection to the
+// next (channel joins, finalization, capability sets, licensing...), and its record with it, so
+// its text is made once (issue 8: writing recorded bodies was ~40 % of the writer with keys).
+// Equal records give equal text (describeRecorded reads nothing else). Per thread, bounded:
+// emptied when it holds kMaxRecords records or kMaxBytes of keys and text.
+class RecordedText {
+ public:
+  // The text for this record, or nullptr.
+  const std::string* find(const model::RecordedBody& body) const {
+    const auto it = texts_.find(Parts{body.summaryText(), body.calls()});
+    return it == texts_.end() ? nullptr : &it->second;
+  }
+  void remember(const model::RecordedBody& body, std::string_view text) {
+    const Parts parts{body.summaryText(), body.calls()};
+    const std::size_t size = parts.summary.size() + parts.calls.size() + text.size();
+    if (texts_.size() >= kMaxRecords || bytes_ + size > kMaxBytes) {
+      texts_.clear();
+      bytes_ = 0;
+    }
+    bytes_ += size;
+    texts_.emplace(parts.key(), std::string(text));
+  }
+
+ private:
+  static constexpr std::size_t kMaxRecords = 4096;
+  static constexpr std::size_t kMaxBytes = std::size_t{4} << 20;
+
+  // A record's summary and calls; kept as one string: the summary's length, then both.
+  struct Parts {
+    std::string_view summary;
+    std::string_view calls;
+    static Parts of(const std::string& key) {
+      std::size_t n = 0;
+      std::memcpy(&n, key.data(), sizeof n);
+      return Parts{std::string_view(key).substr(sizeof n, n),
+                   std::string_view(key).substr(sizeof n + n)};
+    }
+    std::string key() const {
+      std::string k;
+      const std::size_t n = summary.size();
+      k.reserve(sizeof n + summary.size() + calls.size());
+      k.append(reinterpret_cast<const char*>(&n), sizeof n);
+      k.append(summary);
+      k.append(calls);
+      return k;
+    }
+    bool operator==(const Parts&) const = default;
+  };
+  // Looked up by the record's parts, without making its key string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(const Parts& p) const noexcept {
+      const std::size_t h = std::hash<std::string_view>{}(p.summary);
+      return h ^
+             (std::hash<std::string_view>{}(p.calls) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    }
+    std::size_t operator()(const std::string& key) const noexcept {
+      return (*this)(Parts::of(key));
+    }
+  };
+  struct Equal {
+    using is_transparent = void;
+    bool operator()(const std::string& a, const std::string& b) const noexcept { return a == b; }
+    bool operator()(const Parts& a, const std::string& b) const noexcept {
+      return a == Parts::of(b);
+    }
+    bool operator()(const std::string& a, const Parts& b) const noexcept {
+      return Parts::of(a) == b;
+    }
+  };
+
+  std::unordered_map<std::string, std::string, Hash, Equal> texts_;
+  std::size_t bytes_ = 0;
+};
+
 void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
   w.raw("{");
   w.key("rule");
@@ -796,6 +873,7 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
   std::string t_text;
   std::optional<std::int64_t> t_ns;
   std::string compact_summary;  // reused by every compact event
+  thread_local RecordedText recorded_text;
   for (std::size_t i = 0; i < c.events.size(); ++i) {
     const model::Event& ev = c.events[i];
     if (i + 1 < c.events.size()) {  // its blocks are cold too (see LineWriter::prefetch)
@@ -818,12 +896,17 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
     w.raw(stageDecryptedSummary(ev.stage, ev.decrypted));
     if (ev.isCompact() && !redact) {
       const std::size_t mark = buf.view().size();
-      // A recorded body (model::EventBuilder) is one event's own: nothing to reuse.
-      DescribedText* memo = ev.compact.payload != nullptr &&
-                                    ev.compact.describe != &model::describeRecorded
-                                ? findDescribed(ev)
-                                : nullptr;
-      if (memo != nullptr && memo->payload != nullptr) {
+      const auto* recorded = ev.compact.describe == &model::describeRecorded
+                                 ? static_cast<const model::RecordedBody*>(ev.compact.payload.get())
+                                 : nullptr;
+      const bool reuse_recorded = recorded != nullptr && !recorded->hasTreeValues();
+      const std::string* recorded_hit = reuse_recorded ? recorded_text.find(*recorded) : nullptr;
+      // A recorded body is its event's own object: the payload memo below cannot match it.
+      DescribedText* memo =
+          ev.compact.payload != nullptr && recorded == nullptr ? findDescribed(ev) : nullptr;
+      if (recorded_hit != nullptr) {
+        w.raw(*recorded_hit);
+      } else if (memo != nullptr && memo->payload != nullptr) {
         w.raw(memo->json);
       } else {
         CompactEventWriter body(w, compact_summary);
@@ -831,6 +914,8 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
         body.finish();
         if (memo != nullptr) {
           memo->remember(ev, buf.view().substr(mark));
+        } else if (reuse_recorded) {
+          recorded_text.remember(*recorded, buf.view().substr(mark));
         }
       }
     } else if (redact) {

@@ -299,6 +299,12 @@ std::optional<std::int64_t> fieldInt(const Fields& f, const char* key) {
 std::optional<bool> fieldBool(const Fields& f, const char* key) {
   return boolOf(model::findMember(f, key));
 }
+bool fieldPresent(const Fields& f, const char* key) {
+  return presentOf(model::findMember(f, key));
+}
+std::vector<std::string> fieldStrings(const Fields& f, const char* key) {
+  return stringsOf(model::findMember(f, key));
+}
 
 // Reads field `key` of an event with `read` (one of the value readers above).
 template <class Read>
@@ -874,23 +880,24 @@ Facts reduceFacts(const Connection& conn) {
       case EvKind::X224Request:
         if (!facts.has("x224.request_seen")) {
           facts.setBool("x224.request_seen", true, ev.frame);
-          auto protos = fieldStrings(ev, "requested_protocols");
-          auto value = fieldInt(ev, "requested_protocols_value");
+          const Fields& f = model::fieldsOf(ev);  // several fields: one tree for a compact event
+          auto protos = fieldStrings(f, "requested_protocols");
+          auto value = fieldInt(f, "requested_protocols_value");
           // has_negotiation when the dissector says so; else a requestedProtocols value or names.
-          bool has_neg = fieldBool(ev, "has_negotiation")
-                             .value_or(!protos.empty() || value.has_value());
+          bool has_neg =
+              fieldBool(f, "has_negotiation").value_or(!protos.empty() || value.has_value());
           facts.setBool("x224.neg_request_present", has_neg, ev.frame);
           if (protos.empty()) {
             protos.push_back("PROTOCOL_RDP");
           }
           facts.setSet("x224.requested_protocols", protos, ev.frame);
-          facts.setSet("x224.request_flags", fieldStrings(ev, "flags"), ev.frame);
-          auto token = fieldStr(ev, "routing_token");
+          facts.setSet("x224.request_flags", fieldStrings(f, "flags"), ev.frame);
+          auto token = fieldStr(f, "routing_token");
           facts.setBool("x224.routing_token", token.has_value() && !token->empty(), ev.frame);
-          if (auto c = fieldStr(ev, "cookie")) {
+          if (auto c = fieldStr(f, "cookie")) {
             facts.setString("x224.cookie", *c, ev.frame);
           }
-          if (auto c = fieldStr(ev, "correlation_id")) {
+          if (auto c = fieldStr(f, "correlation_id")) {
             facts.setString("x224.correlation_id", *c, ev.frame);
           }
         }
@@ -955,26 +962,27 @@ Facts reduceFacts(const Connection& conn) {
                                  app.alert_sized || isAlertRecord(ev, k)});
         break;
       }
-      case EvKind::CredsspTsRequest:
-        if (auto v = fieldInt(ev, "version"); v && !credssp_version[d]) {
+      case EvKind::CredsspTsRequest: {
+        const Fields& f = model::fieldsOf(ev);  // several fields: one tree for a compact event
+        if (auto v = fieldInt(f, "version"); v && !credssp_version[d]) {
           credssp_version[d] = v;
           credssp_version_frame[d] = ev.frame;
         }
-        if (auto e = fieldStr(ev, "error_code"); e && !credssp_error) {
+        if (auto e = fieldStr(f, "error_code"); e && !credssp_error) {
           credssp_error = e;
           credssp_error_frame = ev.frame;
         }
-        if (ev.dir == Direction::ToClient && fieldPresent(ev, "pub_key_auth") &&
+        if (ev.dir == Direction::ToClient && fieldPresent(f, "pub_key_auth") &&
             !server_pub_key_auth) {
           server_pub_key_auth = true;
           server_pub_key_auth_frame = ev.frame;
         }
-        if (ev.dir == Direction::ToServer && fieldPresent(ev, "auth_info") &&
-            !credentials_sent) {
+        if (ev.dir == Direction::ToServer && fieldPresent(f, "auth_info") && !credentials_sent) {
           credentials_sent = true;
           credentials_frame = ev.frame;
         }
         break;
+      }
       case EvKind::CredsspTsCredentials:
         if (!credentials_sent) {
           credentials_sent = true;

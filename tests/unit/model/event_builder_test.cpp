@@ -121,3 +121,49 @@ TEST(EventBuilder, PickFieldsSeesOnlyTopLevelFields) {
 
 }  // namespace
 }  // namespace rdpscope::model
+
+namespace rdpscope::model {
+namespace {
+
+// The writer reuses the text of a recorded body for the next body with the same record: each
+// event must still be written as itself when only its summary, a key, a value or a nesting
+// differs from one written before.
+TEST(EventBuilder, EqualRecordsShareTheirTextAndOthersDoNot) {
+  auto make = [](std::string_view summary, std::string_view key, std::uint64_t value, bool nested) {
+    EventBuilder b;
+    b.summary(summary);
+    if (nested) {
+      b.beginObject("outer");
+    }
+    b.set(key, value);
+    if (nested) {
+      b.endObject();
+    }
+    return std::move(b).build("test.memo", std::nullopt);
+  };
+  Connection compact;
+  compact.events.push_back(make("a", "x", 1, false));
+  compact.events.push_back(make("a", "x", 1, false));  // the same record: the text reused
+  compact.events.push_back(make("b", "x", 1, false));
+  compact.events.push_back(make("a", "y", 1, false));
+  compact.events.push_back(make("a", "x", 2, false));
+  compact.events.push_back(make("a", "x", 1, true));
+  compact.events.push_back(make("a", "x", 1, false));
+  Connection built = compact;
+  for (Event& ev : built.events) {
+    expandCompact(ev);
+  }
+  auto line = [](const Connection& c) {
+    std::ostringstream out;
+    output::writeJsonLine(out, c, false);
+    return out.str();
+  };
+  const std::string expected = line(built);
+  EXPECT_NE(expected.find(R"("summary":"a","fields":{"outer":{"x":1}})"), std::string::npos)
+      << expected;
+  EXPECT_EQ(line(compact), expected);
+  EXPECT_EQ(line(compact), expected);  // again, with the writer's texts already kept
+}
+
+}  // namespace
+}  // namespace rdpscope::model
