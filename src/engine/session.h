@@ -82,7 +82,8 @@ class Session final : public DissectContext {
   // Events usually come in frame order and the slots are a ring; a layer releasing held-back
   // records (TLS) emits older frames late, and then the entry of the oldest frame is replaced.
   struct TailEntry {
-    model::Event event;  // frame and ts always set
+    model::Event event{model::Event::CompactTag{}};  // frame and ts always set; no field tree
+                                                    // until a built event is moved in
     BulkStub stub;
     bool is_stub = false;
     std::uint64_t seq = 0;  // emission order, for events of the same frame
