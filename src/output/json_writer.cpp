@@ -580,75 +580,75 @@ DescribedText* findDescribed(const model::Event& ev) {
 // next (channel joins, finalization, capability sets, licensing...), and its record with it, so
 // its text is made once (issue 8: writing recorded bodies was ~40 % of the writer with keys).
 // Equal records give equal text (describeRecorded reads nothing else). Per thread, bounded:
-// emptied when it holds kMaxRecords records or kMaxBytes of keys and text.
+// emptied when it holds kMaxRecords records or kMaxBytes of text. Where records rarely repeat,
+// keeping them costs more than it saves (hashing, a copy of each text): after a window of
+// lookups with few hits it pauses for a while, then tries again.
 class RecordedText {
  public:
   // The text for this record, or nullptr.
-  const std::string* find(const model::RecordedBody& body) const {
-    const auto it = texts_.find(Parts{body.summaryText(), body.calls()});
-    return it == texts_.end() ? nullptr : &it->second;
+  const std::string* find(const model::RecordedBody& body) {
+    if (paused_ > 0) {
+      --paused_;
+      return nullptr;
+    }
+    if (++lookups_ == kWindow) {
+      if (hits_ * kMinHitShare < kWindow) {
+        paused_ = kPause;
+      }
+      lookups_ = 0;
+      hits_ = 0;
+    }
+    const auto it = texts_.find(hashOf(body));
+    if (it == texts_.end() || !sameRecord(*it->second.record, body)) {
+      return nullptr;
+    }
+    ++hits_;
+    return &it->second.text;
   }
-  void remember(const model::RecordedBody& body, std::string_view text) {
-    const Parts parts{body.summaryText(), body.calls()};
-    const std::size_t size = parts.summary.size() + parts.calls.size() + text.size();
-    if (texts_.size() >= kMaxRecords || bytes_ + size > kMaxBytes) {
+  // After a miss: keeps the text written for `record` (its payload held, so that the entry's
+  // record is still there to compare with).
+  void remember(const std::shared_ptr<const model::CompactPayload>& record, std::string_view text) {
+    if (paused_ > 0) {
+      return;
+    }
+    const auto& body = static_cast<const model::RecordedBody&>(*record);
+    if (texts_.size() >= kMaxRecords || bytes_ + text.size() > kMaxBytes) {
       texts_.clear();
       bytes_ = 0;
     }
-    bytes_ += size;
-    texts_.emplace(parts.key(), std::string(text));
+    Entry& entry = texts_[hashOf(body)];  // a colliding record replaces the one kept
+    bytes_ += text.size();
+    bytes_ -= std::min(bytes_, entry.text.size());
+    entry.record = record;
+    entry.text.assign(text);
   }
 
  private:
   static constexpr std::size_t kMaxRecords = 4096;
   static constexpr std::size_t kMaxBytes = std::size_t{4} << 20;
+  static constexpr std::size_t kWindow = 2048;    // lookups per hit-rate check
+  static constexpr std::size_t kMinHitShare = 8;  // pause below 1 hit in 8
+  static constexpr std::size_t kPause = 16384;    // events written without looking
 
-  // A record's summary and calls; kept as one string: the summary's length, then both.
-  struct Parts {
-    std::string_view summary;
-    std::string_view calls;
-    static Parts of(const std::string& key) {
-      std::size_t n = 0;
-      std::memcpy(&n, key.data(), sizeof n);
-      return Parts{std::string_view(key).substr(sizeof n, n),
-                   std::string_view(key).substr(sizeof n + n)};
-    }
-    std::string key() const {
-      std::string k;
-      const std::size_t n = summary.size();
-      k.reserve(sizeof n + summary.size() + calls.size());
-      k.append(reinterpret_cast<const char*>(&n), sizeof n);
-      k.append(summary);
-      k.append(calls);
-      return k;
-    }
-    bool operator==(const Parts&) const = default;
+  struct Entry {
+    std::shared_ptr<const model::CompactPayload> record;
+    std::string text;
   };
-  // Looked up by the record's parts, without making its key string.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(const Parts& p) const noexcept {
-      const std::size_t h = std::hash<std::string_view>{}(p.summary);
-      return h ^
-             (std::hash<std::string_view>{}(p.calls) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
-    }
-    std::size_t operator()(const std::string& key) const noexcept {
-      return (*this)(Parts::of(key));
-    }
-  };
-  struct Equal {
-    using is_transparent = void;
-    bool operator()(const std::string& a, const std::string& b) const noexcept { return a == b; }
-    bool operator()(const Parts& a, const std::string& b) const noexcept {
-      return a == Parts::of(b);
-    }
-    bool operator()(const std::string& a, const Parts& b) const noexcept {
-      return Parts::of(a) == b;
-    }
-  };
+  static std::size_t hashOf(const model::RecordedBody& body) {
+    const std::size_t h = std::hash<std::string_view>{}(body.summaryText());
+    return h ^ (std::hash<std::string_view>{}(body.calls()) + 0x9e3779b97f4a7c15ULL + (h << 6) +
+                (h >> 2));
+  }
+  static bool sameRecord(const model::CompactPayload& kept, const model::RecordedBody& body) {
+    const auto& k = static_cast<const model::RecordedBody&>(kept);
+    return k.summaryText() == body.summaryText() && k.calls() == body.calls();
+  }
 
-  std::unordered_map<std::string, std::string, Hash, Equal> texts_;
+  std::unordered_map<std::size_t, Entry> texts_;
   std::size_t bytes_ = 0;
+  std::size_t lookups_ = 0;
+  std::size_t hits_ = 0;
+  std::size_t paused_ = 0;
 };
 
 void writeDiagnosis(LineWriter& w, const model::Diagnosis& d) {
@@ -915,7 +915,7 @@ void writeBody(LineBuffer& buf, const model::Connection& c, bool redact) {
         if (memo != nullptr) {
           memo->remember(ev, buf.view().substr(mark));
         } else if (reuse_recorded) {
-          recorded_text.remember(*recorded, buf.view().substr(mark));
+          recorded_text.remember(ev.compact.payload, buf.view().substr(mark));
         }
       }
     } else if (redact) {
