@@ -167,3 +167,36 @@ TEST(EventBuilder, EqualRecordsShareTheirTextAndOthersDoNot) {
 
 }  // namespace
 }  // namespace rdpscope::model
+
+namespace rdpscope::model {
+namespace {
+
+// Records that rarely repeat make the writer stop keeping texts for a while, then try again:
+// through those phases every event is still written as itself. 60,000 events: mostly unique
+// records (the writer pauses), then mostly repeated ones (it keeps and reuses texts again).
+TEST(EventBuilder, TextsKeptOrPausedTheOutputIsTheSame) {
+  Connection compact;
+  for (std::uint64_t i = 0; i < 60'000; ++i) {
+    EventBuilder b;
+    const std::uint64_t value = i < 30'000 ? i : i % 7;
+    b.summary("event ");
+    b.summaryNumber(value);
+    b.set("value", value);
+    Event ev = std::move(b).build("test.pause", std::nullopt);
+    ev.frame = i + 1;
+    compact.events.push_back(std::move(ev));
+  }
+  Connection built = compact;
+  for (Event& ev : built.events) {
+    expandCompact(ev);
+  }
+  std::ostringstream a;
+  std::ostringstream b;
+  output::writeJsonLine(a, compact, false);
+  output::writeJsonLine(b, built, false);
+  EXPECT_EQ(a.str(), b.str());
+  EXPECT_NE(b.str().find(R"("summary":"event 29999","fields":{"value":29999})"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rdpscope::model
