@@ -176,6 +176,38 @@ TEST(CompactEvents, EventsSharingAPayloadAreEachWrittenAsThemselves) {
   EXPECT_EQ(jsonOf(compact, false), line);  // again, with the writer's memory already filled
 }
 
+// Compact events without a payload (kept bulk events) are written from the text the writer keeps
+// for the last ones with the same body: each must still be written as itself when only its
+// value, flags, text or direction differs from one written before.
+TEST(CompactEvents, BulkEventsDifferingInOnePartAreEachWrittenAsThemselves) {
+  model::Connection compact;
+  auto add = [&compact](std::uint64_t value, std::uint32_t flags, const char* text, Direction dir) {
+    BulkStub stub = testStub(value, flags, text);
+    stub.dir = dir;
+    model::Event ev = std::move(stub).compactEvent();
+    ev.frame = compact.events.size() + 1;
+    compact.events.push_back(std::move(ev));
+  };
+  for (int round = 0; round < 2; ++round) {
+    add(5, 0, "plain", Direction::ToServer);
+    add(5, 0, "plain", Direction::ToServer);  // the same body: its text reused
+    add(6, 0, "plain", Direction::ToServer);
+    add(5, 1, "plain", Direction::ToServer);
+    add(5, 0, "rdpdr", Direction::ToServer);
+    add(5, 0, "plain", Direction::ToClient);
+  }
+  model::Connection built = compact;
+  for (auto& ev : built.events) {
+    model::expandCompact(ev);
+  }
+  const std::string line = jsonOf(built, false);
+  EXPECT_NE(line.find(R"("summary":"down 5","fields":{"length":5,"alert_sized":false,)"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(jsonOf(compact, false), line);
+  EXPECT_EQ(jsonOf(compact, false), line);  // again, with the writer's texts already kept
+}
+
 // length, alert_sized and an absent key, as pickFields reads them in one pass.
 std::array<model::FieldPick, 3> picksOf(const model::Event& ev) {
   std::array<model::FieldPick, 3> picks = {model::FieldPick{"length", {}, {}},
