@@ -226,7 +226,7 @@ std::shared_ptr<const ClientHelloPayload> clientHelloPayload(const ClientHello& 
   return payload;
 }
 
-// Names of the first `cap` values, as namesOf() gives them (UNKNOWN(0x..) when not in the table).
+// Names of the first `cap` values as a list (UNKNOWN(0x..) when not in the table).
 void describeNames(model::EventBodySink& sink, std::string_view key, CodeTable table,
                    const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
   sink.beginList(key);
@@ -275,13 +275,6 @@ void describeClientHello(const model::CompactBody& body, Direction /*dir*/,
   describeNames(sink, "extensions", extensionTypes(), ch.extension_types);
   sink.fieldText("ja3", ch.ja3);
   sink.fieldText("ja4", ch.ja4);
-}
-
-Fields namesOf(CodeTable table, const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
-  Fields arr = Fields::array();
-  arr.get_ref<Fields::array_t&>().reserve(std::min(values.size(), cap));
-  for (std::size_t i = 0; i < values.size() && i < cap; ++i) arr.push_back(codeName(table, values[i]));
-  return arr;
 }
 
 class TlsDissector final : public engine::Dissector {
