@@ -1,7 +1,7 @@
 // Micro-benchmarks of rdpscope's per-packet hot paths, on real bytes from the lab captures
 // (captures/<scenario>/capture.pcap): packet decoding, flow lookup, TCP reassembly, the TLS
-// record path and the RDP fast-path path of a connection in its bulk phase, and the cost of a
-// suppressed bulk event (built event vs. stub).
+// record path and the RDP fast-path path of a connection in its bulk phase, the cost of a
+// suppressed bulk event (built event vs. stub), and a handshake event to JSON (tree vs. recorded).
 //
 //   cmake -S . -B build-perf -DCMAKE_BUILD_TYPE=Release -DRDPSCOPE_BENCH=ON
 //   cmake --build build-perf --target rdpscope_micro_bench -j2
@@ -18,6 +18,7 @@
 #include "capture/packet_source.h"
 #include "engine/analyzer.h"
 #include "engine/session.h"
+#include "model/event_builder.h"
 #include "output/json_writer.h"
 #include "stream/tcp_reassembler.h"
 
@@ -288,6 +289,60 @@ void BM_KeptBulkEventsToJson_Built(benchmark::State& s) { keptBulkEventsToJson(s
 void BM_KeptBulkEventsToJson_Compact(benchmark::State& s) { keptBulkEventsToJson(s, true); }
 BENCHMARK(BM_KeptBulkEventsToJson_Built);
 BENCHMARK(BM_KeptBulkEventsToJson_Compact);
+
+// A handshake event (an MCS Channel Join Confirm's summary and four fields) from its dissector to
+// its JSON text and freed: as a field tree filled with setMember, recorded by model::EventBuilder
+// with a different record each time (the writer makes its text), and recorded with the same
+// record each time (the writer copies the text it kept for it, as for the same PDU of many
+// connections). 32 events per connection.
+model::Event joinConfirm(bool recorded, std::uint32_t channel) {
+  const std::string result = "rt-successful";
+  if (!recorded) {
+    model::Event ev = model::Event::make("mcs.channel_join_confirm", model::Stage::ChannelSetup,
+                                         "MCS Channel Join Confirm " + std::to_string(channel) +
+                                             ": " + result);
+    model::setMember(ev.fields, "result", result);
+    model::setMember(ev.fields, "result_value", 0);
+    model::setMember(ev.fields, "channel_id", channel);
+    model::setMember(ev.fields, "requested_channel_id", channel);
+    return ev;
+  }
+  model::EventBuilder b;
+  b.summary("MCS Channel Join Confirm ");
+  b.summaryNumber(channel);
+  b.summary(": ");
+  b.summary(result);
+  b.set("result", result);
+  b.set("result_value", 0);
+  b.set("channel_id", channel);
+  b.set("requested_channel_id", channel);
+  return std::move(b).build("mcs.channel_join_confirm", model::Stage::ChannelSetup);
+}
+
+void handshakeEventsToJson(benchmark::State& state, bool recorded, bool repeated) {
+  std::uint32_t next = 0;
+  for (auto _ : state) {
+    model::Connection c;
+    c.events.reserve(32);
+    for (std::uint32_t i = 0; i < 32; ++i) {
+      c.events.push_back(joinConfirm(recorded, repeated ? 1003 + i : 100000 + next++));
+      c.events.back().frame = i + 1;
+    }
+    const std::string_view out = output::connectionJsonTailView(c, false);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 32);
+}
+void BM_HandshakeEventsToJson_Tree(benchmark::State& s) { handshakeEventsToJson(s, false, false); }
+void BM_HandshakeEventsToJson_Recorded(benchmark::State& s) {
+  handshakeEventsToJson(s, true, false);
+}
+void BM_HandshakeEventsToJson_RecordedRepeated(benchmark::State& s) {
+  handshakeEventsToJson(s, true, true);
+}
+BENCHMARK(BM_HandshakeEventsToJson_Tree);
+BENCHMARK(BM_HandshakeEventsToJson_Recorded);
+BENCHMARK(BM_HandshakeEventsToJson_RecordedRepeated);
 
 // Heap bytes per finished connection kept in memory (what a caller holding finished connections
 // pays): every connection of `scenario` replayed `copies` times with distinct client ports,
