@@ -149,9 +149,10 @@ struct CompactPayload {
 
 // An event before its summary and fields exist: the dissector's few numbers (or a payload) and
 // a describe function that produces them. The kept high-volume events (TLS application data,
-// fast-path and channel PDUs) and the ClientHello come this way. Kept so until an output needs
-// the text; the streaming JSON writer never builds them (issue 8: a tree built, written and
-// freed for each of a connection's 64 kept bulk events and its ClientHello name lists).
+// fast-path and channel PDUs), the ClientHello, and every event made with model::EventBuilder
+// (its recorded calls as the payload, model/event_builder.h) come this way. Kept so until an
+// output needs the text; the streaming JSON writer never builds them (issue 8: a tree built,
+// written and freed for each event of a connection).
 struct CompactBody {
   void (*describe)(const CompactBody& body, Direction dir, EventBodySink& sink) = nullptr;
   std::shared_ptr<const CompactPayload> payload;  // describe-defined; usually none
