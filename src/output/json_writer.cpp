@@ -529,12 +529,12 @@ class CompactEventWriter final : public model::EventBodySink {
   std::vector<Open> open_;
 };
 
-// What a compact event with a payload (a ClientHello, shared by every connection of the same
-// client program: tls_dissector's clientHelloPayload) was last written as after its "summary"
-// key, for the next event with the same payload object: describe() gives a function of the body
-// and the direction only (model::CompactBody), and writing the name lists again was most of a
-// ClientHello's cost. A few per thread; each keeps its payload alive, so an address is never
-// another payload's.
+// What a compact event was last written as after its "summary" key, for the next event with the
+// same body and direction: describe() gives a function of those only (model::CompactBody). Used
+// for a payload shared by every connection of a client program (a ClientHello: tls_dissector's
+// clientHelloPayload; writing its name lists again was most of its cost), and for bulk bodies
+// without a payload (findStubText). An entry keeps its payload alive, so an address is never
+// another payload's; `describe` null marks an entry to fill.
 struct DescribedText {
   std::shared_ptr<const model::CompactPayload> payload;
   decltype(model::CompactBody::describe) describe = nullptr;
