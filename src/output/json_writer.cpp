@@ -605,9 +605,9 @@ DescribedText* findStubText(const model::Event& ev) {
 // next (channel joins, finalization, capability sets, licensing...), and its record with it, so
 // its text is made once (issue 8: writing recorded bodies was ~40 % of the writer with keys).
 // Equal records give equal text (describeRecorded reads nothing else). Per thread, bounded:
-// emptied when it holds kMaxRecords records or kMaxBytes of text. Where records rarely repeat,
-// keeping them costs more than it saves (hashing, a copy of each text): after a window of
-// lookups with few hits it pauses for a while, then tries again.
+// emptied when it holds kMaxRecords records or kMaxBytes of records and texts. Where records
+// rarely repeat, keeping them costs more than it saves (hashing, a copy of each text): after a
+// window of lookups with few hits it pauses for a while, then tries again.
 class RecordedText {
  public:
   // The text for this record, or nullptr.
@@ -637,13 +637,18 @@ class RecordedText {
       return;
     }
     const auto& body = static_cast<const model::RecordedBody&>(*record);
-    if (texts_.size() >= kMaxRecords || bytes_ + text.size() > kMaxBytes) {
+    const std::size_t size = text.size() + recordSize(body);
+    if (texts_.size() >= kMaxRecords || bytes_ + size > kMaxBytes) {
       texts_.clear();
       bytes_ = 0;
     }
     Entry& entry = texts_[hashOf(body)];  // a colliding record replaces the one kept
-    bytes_ += text.size();
-    bytes_ -= std::min(bytes_, entry.text.size());
+    if (entry.record != nullptr) {
+      bytes_ -=
+          std::min(bytes_, entry.text.size() +
+                               recordSize(static_cast<const model::RecordedBody&>(*entry.record)));
+    }
+    bytes_ += size;
     entry.record = record;
     entry.text.assign(text);
   }
@@ -663,6 +668,10 @@ class RecordedText {
     const std::size_t h = std::hash<std::string_view>{}(body.summaryText());
     return h ^ (std::hash<std::string_view>{}(body.calls()) + 0x9e3779b97f4a7c15ULL + (h << 6) +
                 (h >> 2));
+  }
+  // What a kept record holds besides its text: its summary and calls.
+  static std::size_t recordSize(const model::RecordedBody& body) {
+    return body.summaryText().size() + body.calls().size();
   }
   static bool sameRecord(const model::CompactPayload& kept, const model::RecordedBody& body) {
     const auto& k = static_cast<const model::RecordedBody&>(kept);
