@@ -45,15 +45,11 @@ std::string statusMeaning(std::uint32_t code) {
   return codeMeaning(ntStatusCodes(), code);
 }
 
-Fields flagNames(CodeTable table, std::uint32_t flags) {
-  Fields out = Fields::array();
-  for (std::uint32_t bit = 0; bit < 32; ++bit) {
-    const std::uint32_t v = std::uint32_t{1} << bit;
-    if ((flags & v) != 0) {
-      out.push_back(codeName(table, v));
-    }
-  }
-  return out;
+// The NTLM negotiate flags set in `flags`, by name, as the list "flags".
+void flagList(model::EventBuilder& ev, std::uint32_t flags) {
+  ev.beginList("flags");
+  forEachBitName(ntlmNegotiateFlags(), flags, [&ev](std::string_view name) { ev.listText(name); });
+  ev.endList();
 }
 
 std::string mechDisplay(const std::string& oid) {
@@ -308,7 +304,7 @@ class CredsspDissector final : public engine::Dissector {
       const NtlmNegotiate& n = *m.negotiate;
       model::EventBuilder ev;
       ev.setSummary("NTLM NEGOTIATE");
-      ev.set("flags", flagNames(ntlmNegotiateFlags(), n.flags));
+      flagList(ev, n.flags);
       ev.set("flags_value", n.flags);
       ev.set("domain",
                        n.domain ? Fields(identity(ctx, *n.domain)) : Fields(nullptr));
@@ -337,7 +333,7 @@ class CredsspDissector final : public engine::Dissector {
                        c.version ? Fields(c.version->text()) : Fields(nullptr));
       ev.set("server_build",
                        c.version ? Fields(c.version->build) : Fields(nullptr));
-      ev.set("flags", flagNames(ntlmNegotiateFlags(), c.flags));
+      flagList(ev, c.flags);
       ev.set("flags_value", c.flags);
       Fields av = Fields::array();
       for (auto id : ti.av_ids) {
@@ -374,7 +370,7 @@ class CredsspDissector final : public engine::Dissector {
       ev.set("target_spn",
                        ti != nullptr ? orNull(ti->target_name) : Fields(nullptr));
       ev.set("channel_bindings", ti != nullptr && ti->channel_bindings);
-      ev.set("flags", flagNames(ntlmNegotiateFlags(), a.flags));
+      flagList(ev, a.flags);
       ev.set("flags_value", a.flags);
       ev.set("client_version",
                        a.version ? Fields(a.version->text()) : Fields(nullptr));

@@ -7,43 +7,25 @@ namespace rdpscope::rdp {
 
 model::Fields bitNames(CodeTable table, std::uint32_t value) {
   model::Fields out = model::Fields::array();
-  for (std::uint32_t bit = 0; bit < 32; ++bit) {
-    const std::uint32_t mask = std::uint32_t{1} << bit;
-    if ((value & mask) != 0) {
-      out.push_back(codeName(table, mask));
-    }
-  }
+  forEachBitName(table, value, [&out](std::string_view name) { out.push_back(std::string(name)); });
   return out;
 }
 
 void bitNamesList(model::EventBodySink& sink, std::string_view key, CodeTable table,
                   std::uint32_t value) {
   sink.beginList(key);
-  for (std::uint32_t bit = 0; bit < 32; ++bit) {
-    const std::uint32_t mask = std::uint32_t{1} << bit;
-    if ((value & mask) == 0) {
-      continue;
-    }
-    if (const CodeName* known = findCode(table, mask)) {
-      sink.listText(known->name);
-    } else {
-      sink.listText(codeName(table, mask));
-    }
-  }
+  forEachBitName(table, value, [&sink](std::string_view name) { sink.listText(name); });
   sink.endList();
 }
 
 std::string bitNamesJoined(CodeTable table, std::uint32_t value) {
   std::string s;
-  for (std::uint32_t bit = 0; bit < 32; ++bit) {
-    const std::uint32_t mask = std::uint32_t{1} << bit;
-    if ((value & mask) != 0) {
-      if (!s.empty()) {
-        s += '|';
-      }
-      s += codeName(table, mask);
+  forEachBitName(table, value, [&s](std::string_view name) {
+    if (!s.empty()) {
+      s += '|';
     }
-  }
+    s += name;
+  });
   return s.empty() ? "none" : s;
 }
 

@@ -543,11 +543,8 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
         ev.beginArray("capability_sets");
         for (const CapabilitySet& one : sets) {
           ev.beginObject("");
-          if (const CodeName* known = findCode(capabilitySetTypes(), one.type)) {
-            ev.set("type", known->name);
-          } else {
-            ev.set("type", codeName(capabilitySetTypes(), one.type));
-          }
+          withCodeName(capabilitySetTypes(), one.type,
+                       [&ev](std::string_view name) { ev.set("type", name); });
           ev.set("type_value", one.type);
           ev.set("length", one.length);
           if (one.decoded && one.type == 1) {

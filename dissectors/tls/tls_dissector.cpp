@@ -231,11 +231,7 @@ void describeNames(model::EventBodySink& sink, std::string_view key, CodeTable t
                    const std::vector<std::uint16_t>& values, std::size_t cap = 128) {
   sink.beginList(key);
   for (std::size_t i = 0; i < values.size() && i < cap; ++i) {
-    if (const CodeName* entry = findCode(table, values[i])) {
-      sink.listText(entry->name);
-    } else {
-      sink.listText(codeName(table, values[i]));
-    }
+    withCodeName(table, values[i], [&sink](std::string_view name) { sink.listText(name); });
   }
   sink.endList();
 }

@@ -30,4 +30,27 @@ std::string codeMeaning(CodeTable table, std::uint32_t code);
 // "0x%x" formatting used for codes everywhere (lower-case hex, no padding).
 std::string hexCode(std::uint32_t code);
 
+// Calls fn(name) with codeName's text for `code`: the table's own name, not copied, when the
+// table knows the code, else "UNKNOWN(0x<hex>)".
+template <class Fn>
+void withCodeName(CodeTable table, std::uint32_t code, Fn&& fn) {
+  if (const CodeName* entry = findCode(table, code)) {
+    fn(entry->name);
+  } else {
+    fn(std::string_view(codeName(table, code)));
+  }
+}
+
+// Calls fn(name) for every bit set in `value`, lowest first, with withCodeName's name of that
+// bit's mask: a flags field as the names of its flags.
+template <class Fn>
+void forEachBitName(CodeTable table, std::uint32_t value, Fn&& fn) {
+  for (std::uint32_t bit = 0; bit < 32; ++bit) {
+    const std::uint32_t mask = std::uint32_t{1} << bit;
+    if ((value & mask) != 0) {
+      withCodeName(table, mask, fn);
+    }
+  }
+}
+
 }  // namespace rdpscope
