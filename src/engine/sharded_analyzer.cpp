@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/hash.h"
 #include "rdp/rdp_probe.h"
 
 namespace rdpscope::engine {
@@ -25,11 +26,6 @@ constexpr Timestamp kEndOfTime{std::numeric_limits<std::int64_t>::max()};
 // At capture end, finished connections are handed over this many at a time.
 constexpr std::size_t kFinishChunk = 256;
 
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  return h;
-}
-
 // splitmix64's finalizer: every input bit reaches every output bit, so "h % n" uses them all.
 std::uint64_t avalanche(std::uint64_t h) {
   h ^= h >> 30;
@@ -44,11 +40,11 @@ std::uint64_t hashKey(const std::array<std::uint8_t, 37>& k) {
   for (std::size_t i = 0; i < 32; i += 8) {
     std::uint64_t w = 0;
     std::memcpy(&w, k.data() + i, 8);
-    h = mix(h, w);
+    h = hashMix(h, w);
   }
   std::uint64_t tail = 0;
   std::memcpy(&tail, k.data() + 32, 5);
-  return avalanche(mix(h, tail));
+  return avalanche(hashMix(h, tail));
 }
 
 }  // namespace
@@ -271,12 +267,12 @@ std::size_t ShardedAnalyzer::shardOf(const PacketView& p) const {
   auto end_hash = [](const capture::IpAddress& ip, std::uint16_t port) {
     std::uint64_t w[2];
     std::memcpy(w, ip.bytes.data(), sizeof w);
-    return mix(mix(mix(1469598103934665603ull, w[0]), w[1]), port);
+    return hashMix(hashMix(hashMix(1469598103934665603ull, w[0]), w[1]), port);
   };
   const std::uint64_t a = end_hash(p.src, p.src_port);
   const std::uint64_t b = end_hash(p.dst, p.dst_port);
-  const std::uint64_t h =
-      avalanche(mix(mix(std::min(a, b), std::max(a, b)), static_cast<std::uint64_t>(p.transport)));
+  const std::uint64_t h = avalanche(
+      hashMix(hashMix(std::min(a, b), std::max(a, b)), static_cast<std::uint64_t>(p.transport)));
   // h scaled to [0, slots) by a multiply (Lemire's "fastrange"): a 64-bit division per packet
   // was a tenth of the reader's time.
   const std::size_t slots = kLocalSlots + kWorkerSlots * workers_.size();

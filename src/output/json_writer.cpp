@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/hash.h"
 #include "core/text.h"
 #include "model/event_builder.h"
 #include "output/render_common.h"
@@ -584,13 +585,13 @@ DescribedText* findDescribed(const model::Event& ev) {
 DescribedText* findStubText(const model::Event& ev) {
   thread_local std::array<DescribedText, 256> table;
   const model::CompactBody& body = ev.compact;
-  std::size_t h = std::hash<const void*>{}(reinterpret_cast<const void*>(body.describe));
+  std::uint64_t h = std::hash<const void*>{}(reinterpret_cast<const void*>(body.describe));
   for (const std::uint64_t part :
        {body.value, std::uint64_t{body.flags}, static_cast<std::uint64_t>(ev.dir)}) {
-    h ^= std::hash<std::uint64_t>{}(part) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h = hashMix(h, part);
   }
   if (!body.text.empty()) {
-    h ^= std::hash<std::string_view>{}(body.text) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h = hashMix(h, std::hash<std::string_view>{}(body.text));
   }
   DescribedText& slot = table[h % table.size()];
   if (slot.describe != nullptr && slot.matches(ev)) {
@@ -665,9 +666,8 @@ class RecordedText {
     std::string text;
   };
   static std::size_t hashOf(const model::RecordedBody& body) {
-    const std::size_t h = std::hash<std::string_view>{}(body.summaryText());
-    return h ^ (std::hash<std::string_view>{}(body.calls()) + 0x9e3779b97f4a7c15ULL + (h << 6) +
-                (h >> 2));
+    return hashMix(std::hash<std::string_view>{}(body.summaryText()),
+                   std::hash<std::string_view>{}(body.calls()));
   }
   // What a kept record holds besides its text: its summary and calls.
   static std::size_t recordSize(const model::RecordedBody& body) {
