@@ -88,10 +88,8 @@ Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
       return nullptr;  // older than everything kept
     }
   }
-  tail_keys_[index] = TailKey{frame, tail_seq_};
-  TailEntry* slot = &bulk_tail_[index];
-  slot->seq = tail_seq_++;
-  return slot;
+  tail_keys_[index] = TailKey{frame, tail_seq_++};
+  return &bulk_tail_[index];
 }
 
 void Session::emitBulk(model::Event event) {
@@ -194,12 +192,12 @@ void Session::appendStubEvent(std::vector<model::Event>& timeline, BulkStub& stu
 model::Connection Session::finish() {
   // The kept tail in emission order (the sort below then orders by frame, keeping that order
   // within a frame).
-  std::vector<TailEntry*> kept;
-  kept.reserve(tail_count_);
+  std::vector<std::size_t> kept(tail_count_);
   for (std::size_t i = 0; i < tail_count_; ++i) {
-    kept.push_back(&bulk_tail_[i]);
+    kept[i] = i;
   }
-  std::sort(kept.begin(), kept.end(), [](const TailEntry* a, const TailEntry* b) { return a->seq < b->seq; });
+  std::sort(kept.begin(), kept.end(),
+            [this](std::size_t a, std::size_t b) { return tail_keys_[a].seq < tail_keys_[b].seq; });
   // The timeline sized once: the events as emitted with each kept head stub where it came
   // (before the events emitted after it), then the kept tail and the suppressed-events count.
   // Each event is moved at most once; growing the vector on the way moved every event again.
@@ -225,11 +223,12 @@ model::Connection Session::finish() {
     head_stubs_.clear();
     head_stubs_.shrink_to_fit();
   }
-  for (TailEntry* e : kept) {
-    if (e->is_stub) {
-      appendStubEvent(events, e->stub, e->event.frame, e->event.ts);
+  for (const std::size_t i : kept) {
+    TailEntry& e = bulk_tail_[i];
+    if (e.is_stub) {
+      appendStubEvent(events, e.stub, e.event.frame, e.event.ts);
     } else {
-      events.push_back(std::move(e->event));
+      events.push_back(std::move(e.event));
     }
   }
   bulk_tail_.clear();

@@ -86,7 +86,6 @@ class Session final : public DissectContext {
                                                     // until a built event is moved in
     BulkStub stub;
     bool is_stub = false;
-    std::uint64_t seq = 0;  // emission order, for events of the same frame
   };
   // The slot for a suppressed bulk event of this frame; nullptr when every kept one is later.
   TailEntry* tailSlotFor(std::uint64_t frame);
@@ -108,10 +107,11 @@ class Session final : public DissectContext {
                               std::uint64_t frame, Timestamp ts);
   std::size_t bulk_kept_ = 0;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
-  // Each slot's frame and seq, apart from the large entries: when events come out of frame order
-  // (a TLS layer passing over held records of one direction between the other's), every
-  // suppressed event looks for the oldest slot, and scanning the entries themselves touched a
-  // cache line per slot (issue 8: 2 % of a run with --keylog).
+  // Each slot's frame and emission order (seq, for events of the same frame), apart from the
+  // large entries: when events come out of frame order (a TLS layer passing over held records
+  // of one direction between the other's), every suppressed event looks for the oldest slot,
+  // and scanning the entries themselves touched a cache line per slot (issue 8: 2 % of a run
+  // with --keylog).
   struct TailKey {
     std::uint64_t frame = 0;
     std::uint64_t seq = 0;
