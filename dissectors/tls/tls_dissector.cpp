@@ -73,27 +73,37 @@ constexpr std::size_t kMaxTranscript = 256 * 1024;
 std::size_t idx(Direction d) { return static_cast<std::size_t>(d); }
 const char* sideName(Direction d) { return d == Direction::ToServer ? "client" : "server"; }
 
-// Marks every event of the plaintext consumer as decrypted (seen only thanks to the key log).
+// Marks every event of the plaintext consumer as decrypted (seen only thanks to the key log),
+// and counts them: a record whose plaintext shows as events of its own is not listed again as
+// "application data" (see decryptRecord).
 class DecryptedContext final : public engine::ForwardingContext {
  public:
   explicit DecryptedContext(DissectContext& inner) : ForwardingContext(inner) {}
   void emit(Event event) override {
+    ++emitted_;
     event.decrypted = true;
     inner_.emit(std::move(event));
   }
   void emitBulk(Event event) override {
+    ++emitted_;
     event.decrypted = true;
     inner_.emitBulk(std::move(event));
   }
   void emitBulkStub(const engine::BulkStub& stub) override {
+    ++emitted_;
     engine::BulkStub copy = stub;
     copy.decrypted = true;
     inner_.emitBulkStub(copy);
   }
+  // Not counted: a record whose plaintext is malformed is still listed as a record.
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override {
     inner_.anomaly(id, dir, stream_offset, "in decrypted TLS stream: " + detail);
   }
+  std::uint64_t emitted() const { return emitted_; }
+
+ private:
+  std::uint64_t emitted_ = 0;
 };
 
 // tls.application_data's summary and fields, from its stub (engine::BulkStub: body.value =
@@ -492,7 +502,7 @@ class TlsDissector final : public engine::Dissector {
     ctx.setStamp(frame, ts);
   }
 
-  DissectContext& decrypted_ctx(DissectContext& ctx) {
+  DecryptedContext& decrypted_ctx(DissectContext& ctx) {
     if (!dctx_ || dctx_for_ != &ctx) {
       dctx_for_ = &ctx;
       dctx_ = std::make_unique<DecryptedContext>(ctx);
@@ -744,14 +754,24 @@ class TlsDissector final : public engine::Dissector {
       case kAlert:
         return onAlert(dir, plain_, offset, true, true, ctx);
       case kApplicationData: {
-        countAppData(dir, fragment.size(), ctx, true);  // also inside the flight (0.5-RTT data)
+        // Also inside the flight (0.5-RTT data). The record is listed as "application data" only
+        // when its plaintext shows as no event of its own (part of a PDU, or nothing the
+        // consumer reports): otherwise the timeline would list each decrypted PDU twice. It is
+        // counted either way.
+        DecryptedContext& dctx = decrypted_ctx(ctx);
+        const std::uint64_t emitted_before = dctx.emitted();
         if (!plain_.empty()) {
           d.delivered_plaintext = true;
           if (d.resync_due) {
             d.resync_due = false;
-            pipeline_.resync(dir, decrypted_ctx(ctx));
+            pipeline_.resync(dir, dctx);
           }
-          pipeline_.deliver(dir, plain_, decrypted_ctx(ctx));
+          pipeline_.deliver(dir, plain_, dctx);
+        }
+        if (dctx.emitted() == emitted_before) {
+          countAppData(dir, fragment.size(), ctx, true);
+        } else {
+          countOnly(dir, fragment.size(), ctx);
         }
         return true;
       }

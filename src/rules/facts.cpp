@@ -324,7 +324,6 @@ std::optional<std::int64_t> fieldInt(const Event& ev, const char* key) {
 std::optional<bool> fieldBool(const Event& ev, const char* key) {
   return eventField(ev, key, boolOf);
 }
-bool fieldPresent(const Event& ev, const char* key) { return eventField(ev, key, presentOf); }
 std::vector<std::string> fieldStrings(const Event& ev, const char* key) {
   return eventField(ev, key, stringsOf);
 }
@@ -500,6 +499,10 @@ struct Record {
   std::uint64_t frame;
   std::uint64_t bytes;
   bool alert;
+  // Stands for a decrypted record listed only as the PDUs it carried (the TLS dissector lists a
+  // decrypted record as application data only when its plaintext shows as no event): one per
+  // frame and direction, its size unknown (0).
+  bool decoded = false;
 };
 
 struct Leg {
@@ -860,6 +863,14 @@ Facts reduceFacts(const Connection& conn) {
     }
     if (ev.decrypted) {
       decrypted_seen = true;
+    }
+    if (ev.decrypted && k != EvKind::Anomaly && k != EvKind::EventsSuppressed &&
+        !startsWith(ev.kind, "tls.")) {
+      // A PDU from a decrypted record: the record, once per frame and direction.
+      if (records.empty() || !records.back().decoded || records.back().frame != ev.frame ||
+          records.back().dir != ev.dir) {
+        records.push_back(Record{ev.dir, ev.frame, 0, false, true});
+      }
     }
     const AppDataRecord app = k == EvKind::TlsAppData ? appDataRecord(ev) : AppDataRecord{};
     if (isPdu(k, app.alert_sized) && !isAlertRecord(ev, k)) {
@@ -1341,15 +1352,6 @@ Facts reduceFacts(const Connection& conn) {
     }
   }
 
-  if (records.empty() && decrypted_seen) {
-    // Decrypted without per-record events: the decoded post-handshake PDUs give the same order.
-    for (std::size_t i = 0; i < evs.size(); ++i) {
-      const Event& ev = evs[i];
-      if (ev.decrypted && ev.stage && *ev.stage >= Stage::Nla) {
-        records.push_back(Record{ev.dir, ev.frame, 0, kinds[i] == EvKind::TlsAlert});
-      }
-    }
-  }
   const bool hybrid = selected == "PROTOCOL_HYBRID" || selected == "PROTOCOL_HYBRID_EX";
   const bool hybrid_ex = selected == "PROTOCOL_HYBRID_EX";
   const bool auth_layer = hybrid || selected == "PROTOCOL_RDSTLS" || selected == "PROTOCOL_RDSAAD";
