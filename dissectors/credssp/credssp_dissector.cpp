@@ -123,7 +123,7 @@ class CredsspDissector final : public engine::Dissector {
                     std::to_string(e.offset) + " of the TSRequest");
   }
 
-  void emit(DissectContext& ctx, Event ev) {
+  void emit(DissectContext& ctx, Event&& ev) {
     ev.decrypted = true;  // CredSSP is only ever seen inside TLS
     ctx.emit(std::move(ev));
   }

@@ -12,11 +12,11 @@ class DirectionContext final : public engine::ForwardingContext {
  public:
   DirectionContext(engine::DissectContext& inner, engine::Direction dir)
       : ForwardingContext(inner), dir_(dir) {}
-  void emit(model::Event event) override {
+  void emit(model::Event&& event) override {
     event.dir = dir_;
     inner_.emit(std::move(event));
   }
-  void emitBulk(model::Event event) override {
+  void emitBulk(model::Event&& event) override {
     event.dir = dir_;
     inner_.emitBulk(std::move(event));
   }

@@ -46,7 +46,7 @@ void RdpHandler::enterStage(Stage stage) {
   }
 }
 
-void RdpHandler::emit(const Pdu& pdu, model::Event ev) {
+void RdpHandler::emit(const Pdu& pdu, model::Event&& ev) {
   ev.dir = pdu.dir;
   if (ev.stage) {
     enterStage(*ev.stage);

@@ -81,7 +81,7 @@ class RdpHandler {
   };
 
   void initSummary(engine::DissectContext& ctx);
-  void emit(const Pdu& pdu, model::Event ev);
+  void emit(const Pdu& pdu, model::Event&& ev);
   void emitOtherUserDataBlock(const Pdu& pdu, const char* kind, const char* label,
                               std::uint16_t type, std::size_t length);
   void enterStage(Stage stage);

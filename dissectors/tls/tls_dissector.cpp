@@ -79,12 +79,12 @@ const char* sideName(Direction d) { return d == Direction::ToServer ? "client" :
 class DecryptedContext final : public engine::ForwardingContext {
  public:
   explicit DecryptedContext(DissectContext& inner) : ForwardingContext(inner) {}
-  void emit(Event event) override {
+  void emit(Event&& event) override {
     ++emitted_;
     event.decrypted = true;
     inner_.emit(std::move(event));
   }
-  void emitBulk(Event event) override {
+  void emitBulk(Event&& event) override {
     ++emitted_;
     event.decrypted = true;
     inner_.emitBulk(std::move(event));

@@ -96,10 +96,10 @@ class DissectContext {
   virtual ~DissectContext() = default;
   // Adds an event to the timeline. The engine fills frame, ts and dir (from the data being
   // delivered) unless the dissector set `frame` itself; set `decrypted` is kept as given.
-  virtual void emit(model::Event event) = 0;
+  virtual void emit(model::Event&& event) = 0;
   // Emits a high-volume event (one per TLS application-data record, fast-path PDU...): kept in
   // the timeline for the first few, then counted, and the last few before the end are kept.
-  virtual void emitBulk(model::Event event) = 0;
+  virtual void emitBulk(model::Event&& event) = 0;
   // A bulk event given as a stub: counted, and built (stub.make) only if it is kept, possibly
   // much later (the engine builds the kept tail at the connection's end, so `make` may read only
   // the stub). The way dissectors emit high-volume events: no strings or JSON are built for the

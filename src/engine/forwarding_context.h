@@ -12,8 +12,8 @@ namespace rdpscope::engine {
 class ForwardingContext : public DissectContext {
  public:
   explicit ForwardingContext(DissectContext& inner) : inner_(inner) {}
-  void emit(model::Event event) override { inner_.emit(std::move(event)); }
-  void emitBulk(model::Event event) override { inner_.emitBulk(std::move(event)); }
+  void emit(model::Event&& event) override { inner_.emit(std::move(event)); }
+  void emitBulk(model::Event&& event) override { inner_.emitBulk(std::move(event)); }
   void emitBulkStub(const BulkStub& stub) override { inner_.emitBulkStub(stub); }
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override {

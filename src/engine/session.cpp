@@ -47,7 +47,7 @@ bool Session::atEventCap() const {
   return connection_.events.size() + head_stubs_.size() >= limits::kMaxEventsPerConnection;
 }
 
-void Session::push(model::Event event) {
+void Session::push(model::Event&& event) {
   if (atEventCap()) {
     ++connection_.events_suppressed;
     return;
@@ -55,7 +55,7 @@ void Session::push(model::Event event) {
   connection_.events.push_back(std::move(event));
 }
 
-void Session::emit(model::Event event) {
+void Session::emit(model::Event&& event) {
   stamp(event);
   push(std::move(event));
 }
@@ -92,7 +92,7 @@ Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
   return &bulk_tail_[index];
 }
 
-void Session::emitBulk(model::Event event) {
+void Session::emitBulk(model::Event&& event) {
   stamp(event);
   if (bulk_kept_ < kBulkHead) {
     ++bulk_kept_;

@@ -47,8 +47,8 @@ class Session final : public DissectContext {
   model::Connection finish();
 
   // DissectContext
-  void emit(model::Event event) override;
-  void emitBulk(model::Event event) override;
+  void emit(model::Event&& event) override;
+  void emitBulk(model::Event&& event) override;
   void emitBulkStub(const BulkStub& stub) override;
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override;
@@ -65,7 +65,7 @@ class Session final : public DissectContext {
  private:
   void stamp(model::Event& event) const;
   StreamPipeline* pipeline();
-  void push(model::Event event);
+  void push(model::Event&& event);
   // The timeline holds limits::kMaxEventsPerConnection events, head stubs included.
   bool atEventCap() const;
 

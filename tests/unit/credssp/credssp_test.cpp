@@ -135,11 +135,11 @@ class FakeContext final : public engine::DissectContext {
     std::uint64_t offset;
     std::string detail;
   };
-  void emit(model::Event event) override {
+  void emit(model::Event&& event) override {
     model::expandCompact(event);  // as engine::Session does for readers like these tests
     events.push_back(std::move(event));
   }
-  void emitBulk(model::Event event) override { events.push_back(std::move(event)); }
+  void emitBulk(model::Event&& event) override { events.push_back(std::move(event)); }
   void anomaly(std::string_view id, model::Direction dir, std::uint64_t stream_offset,
                std::string detail) override {
     anomalies.push_back(Anomaly{std::string(id), dir, stream_offset, std::move(detail)});

@@ -20,14 +20,14 @@ struct FakeAnomaly {
 
 class FakeContext : public engine::DissectContext {
  public:
-  void emit(model::Event event) override {
+  void emit(model::Event&& event) override {
     if (event.frame == 0) {
       event.frame = frame;
     }
     model::expandCompact(event);  // as engine::Session does for readers like these tests
     events.push_back(std::move(event));
   }
-  void emitBulk(model::Event event) override {
+  void emitBulk(model::Event&& event) override {
     ++bulk_count;
     emit(std::move(event));
   }

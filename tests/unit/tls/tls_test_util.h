@@ -95,14 +95,14 @@ inline std::vector<TcpConn> readConnections(const std::string& path, std::uint16
 // Records everything a dissector reports.
 class RecordingContext final : public engine::DissectContext {
  public:
-  void emit(model::Event event) override {
+  void emit(model::Event&& event) override {
     stamp(event);
     if (!keep_compact) {
       model::expandCompact(event);  // as engine::Session does for readers like these tests
     }
     conn.events.push_back(std::move(event));
   }
-  void emitBulk(model::Event event) override { stamp(event); conn.events.push_back(std::move(event)); }
+  void emitBulk(model::Event&& event) override { stamp(event); conn.events.push_back(std::move(event)); }
   void anomaly(std::string_view id, engine::Direction dir, std::uint64_t offset, std::string detail) override {
     model::Event ev;
     ev.kind = "anomaly";
