@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/limits.h"
@@ -61,33 +62,31 @@ void Session::emit(model::Event&& event) {
 }
 
 Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
+  static_assert(kBulkTail <= 256, "tail_order_ holds slot indices as bytes");
   if (bulk_tail_.empty()) {
     bulk_tail_.resize(kBulkTail);
     tail_keys_.resize(kBulkTail);
+    tail_order_.resize(kBulkTail);
   }
-  if (frame < tail_last_frame_) {
-    tail_in_frame_order_ = false;
-  }
-  tail_last_frame_ = std::max(tail_last_frame_, frame);
   std::size_t index = 0;
+  std::size_t pos = 0;  // where the slot goes in tail_order_ before it finds its place
   if (tail_count_ < kBulkTail) {
-    index = tail_count_++;
-    tail_next_ = tail_count_ % kBulkTail;
-  } else if (tail_in_frame_order_) {
-    index = tail_next_;
-    tail_next_ = (tail_next_ + 1) % kBulkTail;
+    index = tail_count_;
+    pos = tail_count_++;
   } else {
-    for (std::size_t i = 1; i < kBulkTail; ++i) {
-      const TailKey& k = tail_keys_[i];
-      const TailKey& oldest = tail_keys_[index];
-      if (k.frame < oldest.frame || (k.frame == oldest.frame && k.seq < oldest.seq)) {
-        index = i;
-      }
-    }
+    index = tail_order_[0];  // the oldest
     if (frame < tail_keys_[index].frame) {
       return nullptr;  // older than everything kept
     }
+    std::memmove(tail_order_.data(), tail_order_.data() + 1, kBulkTail - 1);
+    pos = kBulkTail - 1;
   }
+  // After every slot of an earlier or the same frame (those came first).
+  while (pos > 0 && tail_keys_[tail_order_[pos - 1]].frame > frame) {
+    tail_order_[pos] = tail_order_[pos - 1];
+    --pos;
+  }
+  tail_order_[pos] = static_cast<std::uint8_t>(index);
   tail_keys_[index] = TailKey{frame, tail_seq_++};
   return &bulk_tail_[index];
 }
@@ -235,8 +234,9 @@ model::Connection Session::finish() {
   bulk_tail_.shrink_to_fit();
   tail_keys_.clear();
   tail_keys_.shrink_to_fit();
+  tail_order_.clear();
+  tail_order_.shrink_to_fit();
   tail_count_ = 0;
-  tail_next_ = 0;
   if (connection_.events_suppressed > 0) {
     model::Event& ev = events.emplace_back();
     ev.kind = "events.suppressed";

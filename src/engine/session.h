@@ -79,8 +79,8 @@ class Session final : public DissectContext {
   Direction current_dir_ = Direction::ToServer;
   // The suppressed bulk events of the latest frames, kept for the end: fixed slots (no
   // allocation per event); an entry holds either a built event or a stub built at finish().
-  // Events usually come in frame order and the slots are a ring; a layer releasing held-back
-  // records (TLS) emits older frames late, and then the entry of the oldest frame is replaced.
+  // When all are taken, the entry of the oldest frame is replaced. Events usually come in frame
+  // order; a layer releasing held-back records (TLS) emits older frames late.
   struct TailEntry {
     model::Event event{model::Event::CompactTag{}};  // frame and ts always set; no field tree
                                                     // until a built event is moved in
@@ -108,21 +108,17 @@ class Session final : public DissectContext {
   std::size_t bulk_kept_ = 0;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   // Each slot's frame and emission order (seq, for events of the same frame), apart from the
-  // large entries: when events come out of frame order (a TLS layer passing over held records
-  // of one direction between the other's), every suppressed event looks for the oldest slot,
-  // and scanning the entries themselves touched a cache line per slot (issue 8: 2 % of a run
-  // with --keylog).
+  // large entries, and the slots ordered by them (oldest first): a new event usually goes last,
+  // and one of an older frame finds its place from the end. Scanning every slot for the oldest
+  // once events came out of frame order cost 2 % of a run with --keylog (issue 8).
   struct TailKey {
     std::uint64_t frame = 0;
     std::uint64_t seq = 0;
   };
-  std::vector<TailKey> tail_keys_;  // as bulk_tail_
-  std::size_t tail_next_ = 0;         // ring mode: next slot to overwrite
+  std::vector<TailKey> tail_keys_;         // as bulk_tail_
+  std::vector<std::uint8_t> tail_order_;  // slot indices, oldest first; tail_count_ of them
   std::size_t tail_count_ = 0;
   std::uint64_t tail_seq_ = 0;
-  std::uint64_t tail_last_frame_ = 0;
-  bool tail_in_frame_order_ = true;   // every entry came in frame order: the ring's oldest is the
-                                      // oldest frame
 };
 
 }  // namespace rdpscope::engine

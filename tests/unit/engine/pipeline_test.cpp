@@ -98,6 +98,30 @@ TEST(Session, BulkTailKeepsTheLatestFramesWhenOlderOnesComeLate) {
   EXPECT_EQ(conn.events_suppressed, 20u + 10u + 1u);
 }
 
+TEST(Session, BulkTailDropsAnEventOlderThanEveryKeptOne) {
+  Session s(model::Connection{}, nullptr, {});
+  auto bulk = [&](std::uint64_t frame) {
+    s.setCurrent(frame, Timestamp{static_cast<std::int64_t>(frame)}, Direction::ToClient);
+    s.emitBulk(model::Event::make("tls.application_data", std::nullopt, "record"));
+  };
+  for (std::uint64_t i = 1; i <= 48; ++i) bulk(i);
+  bulk(3000);  // out of order while the tail fills: kept, and goes last
+  for (std::uint64_t i = 100; i < 115; ++i) bulk(i);
+  bulk(50);  // older than all 16 kept: counted only
+  bulk(99);  // likewise
+  bulk(107);  // replaces 100, goes after the first 107
+  auto conn = s.finish();
+  ASSERT_EQ(conn.events.size(), 48u + 16u + 1u);
+  std::vector<std::uint64_t> tail;  // the suppressed-events marker (frame 107) left out
+  for (std::size_t i = 48; i < conn.events.size(); ++i) {
+    if (conn.events[i].kind == "tls.application_data") tail.push_back(conn.events[i].frame);
+  }
+  const std::vector<std::uint64_t> want = {101, 102, 103, 104, 105, 106, 107, 107,
+                                           108, 109, 110, 111, 112, 113, 114, 3000};
+  EXPECT_EQ(tail, want);
+  EXPECT_EQ(conn.events_suppressed, 1u + 15u + 3u);
+}
+
 // Stubs of the head are built only at Session::finish(): each still lands where
 // it was emitted, between the events of its frame, and counts against the event cap.
 void describeTestBulk(const model::CompactBody& body, Direction /*dir*/,
