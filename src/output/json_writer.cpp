@@ -666,8 +666,7 @@ class RecordedText {
     std::string text;
   };
   static std::size_t hashOf(const model::RecordedBody& body) {
-    return hashMix(std::hash<std::string_view>{}(body.summaryText()),
-                   std::hash<std::string_view>{}(body.calls()));
+    return hashMix(hashBytes(body.summaryText()), hashBytes(body.calls()));
   }
   // What a kept record holds besides its text: its summary and calls.
   static std::size_t recordSize(const model::RecordedBody& body) {
