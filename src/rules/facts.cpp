@@ -334,7 +334,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+inline bool startsWith(std::string_view s, std::string_view p) { return s.starts_with(p); }
 
 const char* side(Direction d) { return d == Direction::ToServer ? "client" : "server"; }
 
