@@ -14,6 +14,10 @@ namespace {
 // before its end: the handshake rhythm and the last words before a close are what diagnosis needs.
 constexpr std::size_t kBulkHead = 48;
 constexpr std::size_t kBulkTail = 16;
+// Once the session is known to be active (the RDP layer saw the end of the connection sequence,
+// in clear or decrypted), the handshake is over: this many more bulk events at the start show
+// the session working; the rest are counted, and the tail still keeps the last ones.
+constexpr std::size_t kBulkHeadAfterActive = 16;
 }  // namespace
 
 Session::Session(model::Connection connection, DissectorPtr dissector, SessionConfig config)
@@ -58,6 +62,9 @@ void Session::push(model::Event&& event) {
 
 void Session::emit(model::Event&& event) {
   stamp(event);
+  if (event.stage == model::Stage::Active && bulk_head_limit_ == kBulkHead) {
+    bulk_head_limit_ = std::min(kBulkHead, bulk_kept_ + kBulkHeadAfterActive);
+  }
   push(std::move(event));
 }
 
@@ -93,7 +100,7 @@ Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
 
 void Session::emitBulk(model::Event&& event) {
   stamp(event);
-  if (bulk_kept_ < kBulkHead) {
+  if (bulk_kept_ < bulk_head_limit_) {
     ++bulk_kept_;
     push(std::move(event));
     return;
@@ -106,7 +113,7 @@ void Session::emitBulk(model::Event&& event) {
 }
 
 void Session::emitBulkStub(const BulkStub& stub) {
-  if (bulk_kept_ < kBulkHead) {
+  if (bulk_kept_ < bulk_head_limit_) {
     ++bulk_kept_;
     if (atEventCap()) {
       ++connection_.events_suppressed;  // as push() does

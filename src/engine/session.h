@@ -106,6 +106,7 @@ class Session final : public DissectContext {
   static void appendStubEvent(std::vector<model::Event>& timeline, BulkStub& stub,
                               std::uint64_t frame, Timestamp ts);
   std::size_t bulk_kept_ = 0;
+  std::size_t bulk_head_limit_ = 48;  // kBulkHead, lowered once the session is active
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   // Each slot's frame and emission order (seq, for events of the same frame), apart from the
   // large entries, and the slots ordered by them (oldest first): a new event usually goes last,

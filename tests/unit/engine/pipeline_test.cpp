@@ -74,6 +74,27 @@ TEST(Session, BulkEventsKeepHeadAndTailAndCountTheRest) {
   EXPECT_EQ(conn.events.back().kind, "events.suppressed");
 }
 
+TEST(Session, BulkHeadEndsSixteenEventsAfterTheSessionIsActive) {
+  // The handshake's bulk records (encrypted CredSSP/MCS without keys) fill the head; once an
+  // event says the session is active, 16 more bulk events are kept there and the rest counted.
+  Session s(model::Connection{}, nullptr, {});
+  std::uint64_t frame = 0;
+  auto bulk = [&] {
+    ++frame;
+    s.setCurrent(frame, Timestamp{static_cast<std::int64_t>(frame)}, Direction::ToClient);
+    s.emitBulk(model::Event::make("rdp.fastpath", std::nullopt, "record"));
+  };
+  for (int i = 0; i < 10; ++i) bulk();
+  s.emit(model::Event::make("rdp.active", model::Stage::Active, "session active"));
+  for (int i = 0; i < 100; ++i) bulk();
+  auto conn = s.finish();
+  // 1 active marker + 10 + 16 head + 16 tail + the "events.suppressed" marker.
+  EXPECT_EQ(conn.events.size(), 1u + 10u + 16u + 16u + 1u);
+  EXPECT_EQ(conn.events_suppressed, 100u - 16u);
+  EXPECT_EQ(conn.events[26].frame, 26u);  // the last head event (frames 1..26; the marker at 10)
+  EXPECT_EQ(conn.events[27].frame, 95u);  // the tail: frames 95..110
+}
+
 TEST(Session, BulkTailKeepsTheLatestFramesWhenOlderOnesComeLate) {
   // A layer releasing held-back records (TLS at the connection's end) emits older frames after
   // newer ones: the kept tail is still the 16 latest frames, listed in frame order.
