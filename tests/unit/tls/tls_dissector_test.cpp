@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -438,6 +439,55 @@ void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
   }
   EXPECT_GT(skipped_total, 0u) << scenario << ": nothing was held back and pushed out";
   EXPECT_TRUE(some_ctx.anomalies.empty()) << some_ctx.anomalies.front();
+}
+
+// A consumer that reports an event for each delivery beginning with a TPKT header (a slow-path
+// PDU) and nothing for the rest.
+class TpktReporter final : public engine::Dissector {
+ public:
+  std::string_view name() const override { return "tpkt-reporter"; }
+  engine::Progress onData(const engine::StreamData& in, engine::DissectContext& ctx) override {
+    if (!in.data.empty() && in.data[0] == 0x03) {
+      ctx.emit(model::Event::make("test.pdu", std::nullopt, "pdu"));
+    }
+    return engine::Progress::consumed(in.data.size());
+  }
+};
+
+// A decrypted record is listed as application data only when its plaintext showed as no event
+// of its own; it is counted either way.
+TEST(TlsDecryption, DecryptedRecordListedOnlyWhenItsPlaintextShowsNoEvent) {
+  const std::string dir = kLab + "tls13-success/";
+  if (!exists(dir + "capture.pcap") || !exists(dir + "keys.log")) GTEST_SKIP() << "no lab capture";
+  auto loaded = engine::KeyStore::parseKeyLog(slurp(dir + "keys.log"), "keys.log");
+  ASSERT_TRUE(loaded.store);
+  const auto conns = readConnections(dir + "capture.pcap");
+  ASSERT_FALSE(conns.empty());
+  RecordingContext ctx;
+  ctx.key_store = loaded.store.get();
+  TpktReporter consumer;
+  auto tls = makeTlsDissector(consumer);
+  runTls(conns[0], *tls, ctx);
+  ctx.buildHeldStubs();
+  std::set<std::pair<std::uint64_t, int>> pdus;
+  for (const auto* e : ctx.byKind("test.pdu")) {
+    EXPECT_TRUE(e->decrypted);
+    pdus.emplace(e->frame, static_cast<int>(e->dir));
+  }
+  ASSERT_FALSE(pdus.empty());
+  std::size_t listed = 0;
+  for (const auto* e : ctx.byKind("tls.application_data")) {
+    if (!e->decrypted) continue;
+    ++listed;
+    EXPECT_EQ(pdus.count({e->frame, static_cast<int>(e->dir)}), 0u) << "frame " << e->frame;
+  }
+  EXPECT_GT(listed, 0u);  // the fast-path records: no event from this consumer
+  // Counted all the same: as many records as without keys.
+  RecordingContext plain;
+  CollectingDissector sink;
+  auto tls_plain = makeTlsDissector(sink);
+  runTls(conns[0], *tls_plain, plain);
+  EXPECT_EQ(ctx.conn.tls["records"], plain.conn.tls["records"]);
 }
 
 TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls12) { expectHeldRecordsDecryptAtTheEnd("tls12-success"); }
