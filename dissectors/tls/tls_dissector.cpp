@@ -546,9 +546,9 @@ class TlsDissector final : public engine::Dissector {
     model::setMember(t, "handshake_complete", handshake_complete_);
   }
 
-  void emit(DissectContext& ctx, Direction dir, std::string kind, std::string summary, Fields fields,
+  void emit(DissectContext& ctx, Direction dir, std::string_view kind, std::string summary, Fields fields,
             bool decrypted, bool handshake_stage = true) {
-    Event ev = Event::make(std::move(kind), handshake_stage ? std::optional<Stage>(Stage::Tls) : std::nullopt,
+    Event ev = Event::make(kind, handshake_stage ? std::optional<Stage>(Stage::Tls) : std::nullopt,
                            std::move(summary));
     ev.dir = dir;
     ev.decrypted = decrypted;

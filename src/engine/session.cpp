@@ -145,10 +145,10 @@ void Session::anomaly(std::string_view id, Direction dir, std::uint64_t stream_o
   push(std::move(ev));
 }
 
-void Session::emitTcp(std::string kind, std::string summary, model::Fields fields,
+void Session::emitTcp(std::string_view kind, std::string summary, model::Fields fields,
                       std::optional<model::Stage> stage) {
   model::Event ev;
-  ev.kind = std::move(kind);
+  ev.kind = kind;
   ev.summary = std::move(summary);
   ev.fields = std::move(fields);
   ev.stage = stage;

@@ -41,7 +41,7 @@ class Session final : public DissectContext {
   void gap(Direction dir, std::uint64_t missing, const char* reason);
   void end(Direction dir, EndReason why);
   // Adds an engine event (tcp.*) stamped with the current frame.
-  void emitTcp(std::string kind, std::string summary, model::Fields fields,
+  void emitTcp(std::string_view kind, std::string summary, model::Fields fields,
                std::optional<model::Stage> stage = std::nullopt);
   // Final bookkeeping: merges kept bulk events, sorts by frame, computes relative times.
   model::Connection finish();

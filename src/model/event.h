@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -172,7 +173,9 @@ struct Event {
   std::uint64_t frame = 0;   // 1-based frame number in the input (engine fills)
   Timestamp ts{};            // capture time of that frame (engine fills)
   Direction dir = Direction::ToServer;
-  std::string kind;          // dotted, e.g. "x224.connection_request"
+  // Dotted, e.g. "x224.connection_request": a string literal (static storage), so that no event
+  // allocates or carries a copy of its kind.
+  std::string_view kind;
   std::string summary;       // one line for humans
   std::optional<Stage> stage;  // handshake stage this PDU belongs to; none for tcp noise
   bool decrypted = false;    // seen only thanks to TLS decryption
@@ -186,13 +189,17 @@ struct Event {
   bool isCompact() const { return compact.describe != nullptr; }
 
   // Convenience for dissectors: Event::make("x224.connection_request", Stage::Negotiation, "...")
-  static Event make(std::string kind, std::optional<Stage> stage, std::string summary) {
+  static Event make(std::string_view kind, std::optional<Stage> stage, std::string summary) {
     Event ev;
-    ev.kind = std::move(kind);
+    ev.kind = kind;
     ev.stage = stage;
     ev.summary = std::move(summary);
     return ev;
   }
+  // A kind must outlive the event: a std::string would not.
+  template <class S>
+    requires std::same_as<std::remove_cvref_t<S>, std::string>
+  static Event make(S&& kind, std::optional<Stage> stage, std::string summary) = delete;
 };
 
 // Builds a compact event's summary and field tree in place (nothing to do for other events).

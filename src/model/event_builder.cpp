@@ -215,9 +215,9 @@ void EventBuilder::setTree(std::string_view key, const Fields& value) {
   }
 }
 
-Event EventBuilder::build(std::string kind, std::optional<Stage> stage) && {
+Event EventBuilder::build(std::string_view kind, std::optional<Stage> stage) && {
   Event ev{Event::CompactTag{}};
-  ev.kind = std::move(kind);
+  ev.kind = kind;
   ev.stage = stage;
   ev.compact.describe = &describeRecorded;
   ev.compact.payload = std::move(body_);

@@ -15,6 +15,7 @@
 // setMember on a tree), so builders set each key once.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -108,7 +109,11 @@ class EventBuilder final : public EventBodySink {
   void setList(std::string_view key, const std::vector<std::string>& values);
 
   // The event (compact, its payload the record); the builder is spent.
-  Event build(std::string kind, std::optional<Stage> stage) &&;
+  // `kind` is a string literal (Event::kind).
+  Event build(std::string_view kind, std::optional<Stage> stage) &&;
+  template <class S>
+    requires std::same_as<std::remove_cvref_t<S>, std::string>
+  Event build(S&& kind, std::optional<Stage> stage) && = delete;
 
  private:
   void setTree(std::string_view key, const Fields& value);

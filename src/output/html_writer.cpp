@@ -281,7 +281,7 @@ void writeLadder(std::ostream& out, const model::Connection& c, const HtmlOption
     }
     const bool anomaly = ev.kind == "anomaly";
     const std::string text = detail::eventText(ev, o.redact_identities);
-    std::string label = anomaly ? "anomaly " + memberText(ev.fields, "id") : ev.kind;
+    std::string label = anomaly ? "anomaly " + memberText(ev.fields, "id") : std::string(ev.kind);
     out << (is_fatal ? " fatal" : "") << (is_verdict ? " verdict" : "")
         << (anomaly ? " anomaly" : "")
         << (ev.decrypted ? " decrypted" : "") << "\" data-kind=\"" << h(ev.kind)

@@ -598,7 +598,7 @@ TEST(CredsspDissector, NlaSuccessEventsAndSummary) {
   EXPECT_TRUE(ctx.anomalies.empty()) << ctx.anomalies[0].id;
   std::vector<std::string> kinds;
   for (const auto& e : ctx.events) {
-    kinds.push_back(e.kind);
+    kinds.push_back(std::string(e.kind));
     EXPECT_EQ(e.stage, model::Stage::Nla);
     EXPECT_TRUE(e.decrypted);
   }

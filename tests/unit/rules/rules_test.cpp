@@ -66,9 +66,9 @@ class Builder {
     c_.client.ip = std::move(ip);
     return *this;
   }
-  Builder& ev(const std::string& kind, Direction dir, std::optional<Stage> stage,
+  Builder& ev(std::string_view kind, Direction dir, std::optional<Stage> stage,
               Fields fields = Fields::object(), bool decrypted = false) {
-    Event e = Event::make(kind, stage, kind);
+    Event e = Event::make(kind, stage, std::string(kind));
     e.dir = dir;
     e.frame = ++frame_;
     e.ts = Timestamp{c_.start.ns + static_cast<std::int64_t>(frame_) * 10'000'000};
