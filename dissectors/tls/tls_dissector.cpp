@@ -546,8 +546,8 @@ class TlsDissector final : public engine::Dissector {
     model::setMember(t, "handshake_complete", handshake_complete_);
   }
 
-  void emit(DissectContext& ctx, Direction dir, std::string_view kind, std::string summary, Fields fields,
-            bool decrypted, bool handshake_stage = true) {
+  void emit(DissectContext& ctx, Direction dir, std::string_view kind, std::string summary,
+            Fields fields, bool decrypted, bool handshake_stage = true) {
     Event ev = Event::make(kind, handshake_stage ? std::optional<Stage>(Stage::Tls) : std::nullopt,
                            std::move(summary));
     ev.dir = dir;

@@ -116,7 +116,7 @@ class Session final : public DissectContext {
     std::uint64_t frame = 0;
     std::uint64_t seq = 0;
   };
-  std::vector<TailKey> tail_keys_;         // as bulk_tail_
+  std::vector<TailKey> tail_keys_;        // as bulk_tail_
   std::vector<std::uint8_t> tail_order_;  // slot indices, oldest first; tail_count_ of them
   std::size_t tail_count_ = 0;
   std::uint64_t tail_seq_ = 0;
