@@ -62,10 +62,17 @@ void Session::push(model::Event&& event) {
 
 void Session::emit(model::Event&& event) {
   stamp(event);
-  if (event.stage == model::Stage::Active && bulk_head_limit_ == kBulkHead) {
-    bulk_head_limit_ = std::min(kBulkHead, bulk_kept_ + kBulkHeadAfterActive);
+  if (event.stage == model::Stage::Active && !bulk_kept_at_active_) {
+    bulk_kept_at_active_ = bulk_kept_;
   }
   push(std::move(event));
+}
+
+bool Session::headHasRoom() const {
+  const std::size_t limit =
+      bulk_kept_at_active_ ? std::min(kBulkHead, *bulk_kept_at_active_ + kBulkHeadAfterActive)
+                           : kBulkHead;
+  return bulk_kept_ < limit;
 }
 
 Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
@@ -100,7 +107,7 @@ Session::TailEntry* Session::tailSlotFor(std::uint64_t frame) {
 
 void Session::emitBulk(model::Event&& event) {
   stamp(event);
-  if (bulk_kept_ < bulk_head_limit_) {
+  if (headHasRoom()) {
     ++bulk_kept_;
     push(std::move(event));
     return;
@@ -113,7 +120,7 @@ void Session::emitBulk(model::Event&& event) {
 }
 
 void Session::emitBulkStub(const BulkStub& stub) {
-  if (bulk_kept_ < bulk_head_limit_) {
+  if (headHasRoom()) {
     ++bulk_kept_;
     if (atEventCap()) {
       ++connection_.events_suppressed;  // as push() does

@@ -2,8 +2,9 @@
 // chain and its per-direction pipeline, and the DissectContext the dissectors talk to.
 #pragma once
 
-#include <vector>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "engine/dissector.h"
 #include "model/connection.h"
@@ -106,7 +107,9 @@ class Session final : public DissectContext {
   static void appendStubEvent(std::vector<model::Event>& timeline, BulkStub& stub,
                               std::uint64_t frame, Timestamp ts);
   std::size_t bulk_kept_ = 0;
-  std::size_t bulk_head_limit_ = 48;  // kBulkHead, lowered once the session is active
+  // bulk_kept_ when an event first showed the session active: the head then ends a little later.
+  std::optional<std::size_t> bulk_kept_at_active_;
+  bool headHasRoom() const;
   std::vector<TailEntry> bulk_tail_;  // allocated on first use
   // Each slot's frame and emission order (seq, for events of the same frame), apart from the
   // large entries, and the slots ordered by them (oldest first): a new event usually goes last,
