@@ -14,7 +14,8 @@ inline Timestamp at(std::int64_t sec, std::int64_t usec) {
   return Timestamp{sec * 1'000'000'000 + usec * 1000};
 }
 
-inline model::Event ev(std::uint64_t frame, Timestamp ts, model::Direction dir, std::string_view kind,
+inline model::Event ev(std::uint64_t frame, Timestamp ts, model::Direction dir,
+                       std::string_view kind,
                        std::optional<model::Stage> stage, std::string summary,
                        model::Fields fields = model::Fields::object(), bool decrypted = false) {
   model::Event e = model::Event::make(kind, stage, std::move(summary));

@@ -102,7 +102,10 @@ class RecordingContext final : public engine::DissectContext {
     }
     conn.events.push_back(std::move(event));
   }
-  void emitBulk(model::Event&& event) override { stamp(event); conn.events.push_back(std::move(event)); }
+  void emitBulk(model::Event&& event) override {
+    stamp(event);
+    conn.events.push_back(std::move(event));
+  }
   void anomaly(std::string_view id, engine::Direction dir, std::uint64_t offset, std::string detail) override {
     model::Event ev;
     ev.kind = "anomaly";
