@@ -673,10 +673,7 @@ class TlsDissector final : public engine::Dissector {
 
   void countAppData(Direction dir, std::size_t length, DissectContext& ctx, bool decrypted,
                     bool bulk_not_decrypted = false) {
-    DirState& d = dirs_[idx(dir)];
-    ++d.app_count;
-    d.app_bytes += length;
-    d.last_app_len = length;
+    countOnly(dir, length, ctx);
     engine::BulkStub stub;
     stub.kind = "tls.application_data";
     stub.body.describe = &describeAppData;
