@@ -331,9 +331,8 @@ void writeLadder(std::ostream& out, const model::Connection& c, const HtmlOption
   }
   out << "</div>\n";
   if (c.events_suppressed > 0) {
-    out << "<p class=\"note-small\">" << c.events_suppressed
-        << " further events counted but not listed (bulk records and PDUs between the first "
-           "and last kept, or past the per-connection cap).</p>\n";
+    out << "<p class=\"note-small\">" << h(detail::suppressedEventsNote(c.events_suppressed))
+        << ".</p>\n";
   }
 }
 

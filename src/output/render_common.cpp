@@ -67,6 +67,12 @@ std::string cut(std::string s, std::size_t max_chars) {
   return s;
 }
 
+std::string suppressedEventsNote(std::uint64_t n) {
+  return std::to_string(n) +
+         " further events counted but not listed: bulk records and PDUs between the first and "
+         "last kept, or past the per-connection cap";
+}
+
 bool isBulkKind(std::string_view kind) {
   return kind == "tls.application_data" || kind == "rdp.fastpath" || kind == "rdp.encrypted" ||
          kind == "rdpeudp.datagram";

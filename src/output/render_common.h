@@ -30,6 +30,10 @@ std::optional<std::size_t> evidenceEventIndex(const model::Connection& conn);
 // the Set Error Info PDU that ended an active session), or none.
 std::optional<std::size_t> verdictEventIndex(const model::Connection& conn);
 
+// The note under a timeline for conn.events_suppressed: "<n> further events counted but not
+// listed: ..." (what the count covers).
+std::string suppressedEventsNote(std::uint64_t n);
+
 // One line of a rendered timeline: a single event, or a collapsed run of bulk events.
 struct TimelineRow {
   std::size_t first = 0;   // index in conn.events

@@ -263,9 +263,7 @@ void writeConnection(std::ostream& out, const model::Connection& c, const TextOp
     out << "  (no events)\n";
   }
   if (c.events_suppressed > 0) {
-    out << "  (" << c.events_suppressed
-        << " further events counted but not listed: bulk records and PDUs between the first and "
-           "last kept, or past the per-connection cap)\n";
+    out << "  (" << detail::suppressedEventsNote(c.events_suppressed) << ")\n";
   }
 
   if (c.diagnosis) {
