@@ -1,5 +1,6 @@
-// Combining hash values (boost::hash_combine's mixing step, 64-bit): for the flow shards and the
-// output writer's tables of kept texts.
+// Small hashes for in-memory tables: combining hash values (boost::hash_combine's mixing step,
+// 64-bit) for the flow shards and the output writer's tables of kept texts, and hashing a byte
+// string for the latter.
 #pragma once
 
 #include <cstdint>
