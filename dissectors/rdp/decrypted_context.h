@@ -20,10 +20,9 @@ class DirectionContext final : public engine::ForwardingContext {
     event.dir = dir_;
     inner_.emitBulk(std::move(event));
   }
-  void emitBulkStub(const engine::BulkStub& stub) override {
-    engine::BulkStub copy = stub;
-    copy.dir = dir_;
-    inner_.emitBulkStub(copy);
+  void emitBulkStub(engine::BulkStub&& stub) override {
+    stub.dir = dir_;
+    inner_.emitBulkStub(std::move(stub));
   }
 
  private:

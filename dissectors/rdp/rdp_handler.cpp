@@ -331,7 +331,7 @@ bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flag
   stub.body.value = frame.size();
   stub.body.flags = fp_flags;
   stub.dir = pdu.dir;
-  pdu.ctx->emitBulkStub(stub);  // built only if kept in the timeline
+  pdu.ctx->emitBulkStub(std::move(stub));  // built only if kept in the timeline
   return true;
 }
 

@@ -217,7 +217,7 @@ bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteRea
       stub.body.value |= std::uint64_t{*flags} << 32;
     }
   }
-  pdu.ctx->emitBulkStub(stub);  // built only if kept in the timeline
+  pdu.ctx->emitBulkStub(std::move(stub));  // built only if kept in the timeline
   return true;
 }
 
@@ -266,7 +266,7 @@ bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
     stub.body.value = std::uint64_t{static_cast<std::uint32_t>(r.remaining())} |
                       (std::uint64_t{flags} << 32);
     stub.body.flags = licensing ? kStubLicensingPdu : 0u;
-    ctx.emitBulkStub(stub);  // built only if kept in the timeline
+    ctx.emitBulkStub(std::move(stub));  // built only if kept in the timeline
     return true;
   }
   (void)sec_offset;
@@ -639,7 +639,7 @@ bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_sou
     stub.body.value = r.remaining();
     stub.body.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
     stub.dir = pdu.dir;
-    ctx.emitBulkStub(stub);  // built only if kept in the timeline
+    ctx.emitBulkStub(std::move(stub));  // built only if kept in the timeline
     return true;
   }
   const std::string type_name = codeName(shareDataPduTypes(), type2);

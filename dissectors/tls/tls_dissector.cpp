@@ -89,11 +89,10 @@ class DecryptedContext final : public engine::ForwardingContext {
     event.decrypted = true;
     inner_.emitBulk(std::move(event));
   }
-  void emitBulkStub(const engine::BulkStub& stub) override {
+  void emitBulkStub(engine::BulkStub&& stub) override {
     ++emitted_;
-    engine::BulkStub copy = stub;
-    copy.decrypted = true;
-    inner_.emitBulkStub(copy);
+    stub.decrypted = true;
+    inner_.emitBulkStub(std::move(stub));
   }
   // Not counted: a record whose plaintext is malformed is still listed as a record.
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
@@ -685,7 +684,7 @@ class TlsDissector final : public engine::Dissector {
     }
     stub.dir = dir;
     stub.decrypted = decrypted;
-    ctx.emitBulkStub(stub);  // built only if kept in the timeline
+    ctx.emitBulkStub(std::move(stub));  // built only if kept in the timeline
     // The `records` counts are written once by finishSummary() (onEnd always runs; nothing reads
     // them before the end): no rebuild of the JSON object while counting (issue 8).
   }

@@ -103,8 +103,9 @@ class DissectContext {
   // A bulk event given as a stub: counted, and built (stub.make) only if it is kept, possibly
   // much later (the engine builds the kept tail at the connection's end, so `make` may read only
   // the stub). The way dissectors emit high-volume events: no strings or JSON are built for the
-  // counted ones. Wrapping contexts must forward it (the default is correct but eager).
-  virtual void emitBulkStub(const BulkStub& stub) {
+  // counted ones. Wrapping contexts must forward it (the default is correct but eager), and may
+  // change it on the way (a direction, the decrypted flag): it is theirs.
+  virtual void emitBulkStub(BulkStub&& stub) {
     emitBulk(stub.build());
   }
   // A malformed or suspicious PDU: becomes an "anomaly" event with a stable dotted id

@@ -14,7 +14,7 @@ class ForwardingContext : public DissectContext {
   explicit ForwardingContext(DissectContext& inner) : inner_(inner) {}
   void emit(model::Event&& event) override { inner_.emit(std::move(event)); }
   void emitBulk(model::Event&& event) override { inner_.emitBulk(std::move(event)); }
-  void emitBulkStub(const BulkStub& stub) override { inner_.emitBulkStub(stub); }
+  void emitBulkStub(BulkStub&& stub) override { inner_.emitBulkStub(std::move(stub)); }
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override {
     inner_.anomaly(id, dir, stream_offset, std::move(detail));

@@ -119,19 +119,20 @@ void Session::emitBulk(model::Event&& event) {
   }
 }
 
-void Session::emitBulkStub(const BulkStub& stub) {
+void Session::emitBulkStub(BulkStub&& stub) {
   if (headHasRoom()) {
     ++bulk_kept_;
     if (atEventCap()) {
       ++connection_.events_suppressed;  // as push() does
       return;
     }
-    head_stubs_.push_back(HeadStub{stub, current_frame_, current_ts_, connection_.events.size()});
+    head_stubs_.push_back(
+        HeadStub{std::move(stub), current_frame_, current_ts_, connection_.events.size()});
     return;
   }
   ++connection_.events_suppressed;
   if (TailEntry* slot = tailSlotFor(current_frame_)) {
-    slot->stub = stub;
+    slot->stub = std::move(stub);
     slot->is_stub = true;
     // Only the stamp is needed until finish(); keep the slot's old event storage for reuse.
     slot->event.frame = current_frame_;

@@ -50,7 +50,7 @@ class Session final : public DissectContext {
   // DissectContext
   void emit(model::Event&& event) override;
   void emitBulk(model::Event&& event) override;
-  void emitBulkStub(const BulkStub& stub) override;
+  void emitBulkStub(BulkStub&& stub) override;
   void anomaly(std::string_view id, Direction dir, std::uint64_t stream_offset,
                std::string detail) override;
   model::Connection& connection() override { return connection_; }

@@ -164,7 +164,7 @@ TEST(Session, HeadStubsKeepTheirPlaceAmongTheEventsOfTheirFrame) {
   auto stub = [&](std::uint64_t value) {
     BulkStub b = testStub(value);
     b.dir = Direction::ToClient;
-    s.emitBulkStub(b);
+    s.emitBulkStub(std::move(b));
   };
   auto event = [&](const char* kind) { s.emit(model::Event::make(kind, std::nullopt, kind)); };
   s.setCurrent(1, Timestamp{1}, Direction::ToServer);
@@ -196,7 +196,7 @@ TEST(Session, HeadStubsCountAgainstTheEventCap) {
   }
   const BulkStub b = testStub(0);
   for (int i = 0; i < 20; ++i) {
-    s.emitBulkStub(b);  // 10 fit under the cap, 10 do not
+    s.emitBulkStub(BulkStub(b));  // 10 fit under the cap, 10 do not
   }
   s.emit(model::Event::make("late", std::nullopt, "late"));  // over the cap too
   auto conn = s.finish();

@@ -120,14 +120,14 @@ class RecordingContext final : public engine::DissectContext {
   // With use_stubs, as the engine past its first bulk events: the stub is kept and built only
   // by buildHeldStubs(), after the whole connection, so a `make` that read anything but the stub
   // would show.
-  void emitBulkStub(const engine::BulkStub& stub) override {
+  void emitBulkStub(engine::BulkStub&& stub) override {
     if (!use_stubs) {
-      DissectContext::emitBulkStub(stub);
+      DissectContext::emitBulkStub(std::move(stub));
       return;
     }
     model::Event placeholder;
     stamp(placeholder);
-    held_stubs.emplace_back(conn.events.size(), stub);
+    held_stubs.emplace_back(conn.events.size(), std::move(stub));
     conn.events.push_back(std::move(placeholder));
   }
   void buildHeldStubs() {
