@@ -3,7 +3,6 @@
 #include <pwd.h>
 #include <grp.h>
 #include <fcntl.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +30,7 @@
 #include "engine/keystore.h"
 #include "engine/ordered_emitter.h"
 #include "engine/sharded_analyzer.h"
+#include "output/held_text.h"
 #include "output/html_writer.h"
 #include "output/json_writer.h"
 #include "output/pcapng_annotator.h"
@@ -160,165 +160,6 @@ bool wanted(const model::Connection& c, const CliOptions& o) {
   }
   return true;
 }
-
-// Serialized connections waiting for their turn in the output order. In memory up to a budget
-// (RDPSCOPE_HOLD_MB, default 8 MiB of JSON text); beyond it, the text goes to an anonymous
-// temporary file and only its offset and length stay in memory, so a session open for hours,
-// which keeps every later connection waiting, does not make memory grow with the capture length.
-// A held payload is either the text itself (a connection's JSON tail always starts with ',') or
-// '\0' followed by the offset and length in the file.
-class HeldText {
- public:
-  HeldText() {
-    if (const char* env = std::getenv("RDPSCOPE_HOLD_MB"); env != nullptr && *env != '\0') {
-      budget_ = static_cast<std::size_t>(std::strtoull(env, nullptr, 10)) << 20;
-    }
-  }
-  ~HeldText() {
-    if (file_ != nullptr) {
-      std::fclose(file_);
-    }
-  }
-  HeldText(const HeldText&) = delete;
-  HeldText& operator=(const HeldText&) = delete;
-
-  std::string hold(std::string&& text) {
-    if (in_memory_ + text.size() <= budget_ || !openFile()) {
-      in_memory_ += text.size();
-      return std::move(text);
-    }
-    return spill(text);
-  }
-  // The same from a buffer the caller reuses: copied only if it stays in memory.
-  std::string hold(std::string_view text) {
-    if (in_memory_ + text.size() <= budget_ || !openFile()) {
-      in_memory_ += text.size();
-      return std::string(text);
-    }
-    return spill(text);
-  }
-
- private:
-  // Writes the text at the end of the temporary file; returns its reference (or, if the file
-  // cannot take it, the text itself, kept in memory).
-  std::string spill(std::string_view text) {
-    const std::uint64_t off = end_;
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::pwrite(fd_, text.data() + done, text.size() - done,
-                                 static_cast<off_t>(off + done));
-      if (n <= 0) {  // disk full or similar: keep it in memory instead
-        in_memory_ += text.size();
-        return std::string(text);
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    end_ += text.size();
-    spilled_total_ += text.size();
-    std::string ref(1 + 2 * sizeof(std::uint64_t), '\0');
-    const std::uint64_t len = text.size();
-    std::memcpy(ref.data() + 1, &off, sizeof off);
-    std::memcpy(ref.data() + 1 + sizeof off, &len, sizeof len);
-    return ref;
-  }
-
- public:
-  // The text of a payload from hold(), read back if it was spilled (empty on a read error).
-  // The text lives in `scratch`, reused from one connection to the next: a spilled text is read
-  // straight into it, without a fresh zero-filled string each time.
-  std::string_view take(std::string&& payload, std::string& scratch) {
-    const auto range = spilled(payload);
-    if (!range) {
-      in_memory_ -= std::min(in_memory_, payload.size());
-      scratch = std::move(payload);
-      return scratch;
-    }
-    const auto [off, len] = *range;
-    scratch.resize(static_cast<std::size_t>(len));
-    std::size_t done = 0;
-    while (done < scratch.size()) {
-      const ssize_t n = ::pread(fd_, scratch.data() + done, scratch.size() - done,
-                                static_cast<off_t>(off + done));
-      if (n <= 0) {
-        spdlog::error("cannot read back a held connection from the temporary file");
-        return {};
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    return scratch;
-  }
-
-  // Where a spilled payload's text lies in the temporary file (offset, length); nullopt for a
-  // text held in memory.
-  static std::optional<std::pair<std::uint64_t, std::uint64_t>> spilled(
-      const std::string& payload) {
-    if (payload.empty() || payload[0] != '\0') {
-      return std::nullopt;
-    }
-    std::uint64_t off = 0;
-    std::uint64_t len = 0;
-    std::memcpy(&off, payload.data() + 1, sizeof off);
-    std::memcpy(&len, payload.data() + 1 + sizeof off, sizeof len);
-    return std::make_pair(off, len);
-  }
-  enum class Send { Sent, Unsupported, Failed };
-  // Copies a spilled text from the temporary file to `out_fd` inside the kernel (sendfile):
-  // read back and written out it went through this process twice, and on a long capture most of
-  // the output is spilled (issue 8). Unsupported: nothing was written, the kernel cannot do it for
-  // this output (an O_APPEND file, say): take() the text instead. Failed: the output refused it.
-  Send sendTo(int out_fd, std::uint64_t off, std::uint64_t len) {
-    auto pos = static_cast<off_t>(off);
-    std::uint64_t left = len;
-    while (left > 0) {
-      const ssize_t n = ::sendfile(out_fd, fd_, &pos, static_cast<std::size_t>(left));
-      if (n > 0) {
-        left -= static_cast<std::uint64_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0 && left == len && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-        return Send::Unsupported;
-      }
-      return Send::Failed;
-    }
-    return Send::Sent;
-  }
-
-  // Nothing is held any more: the file can start over.
-  void reset() {
-    if (file_ != nullptr && end_ > 0) {
-      end_ = 0;
-      if (::ftruncate(fd_, 0) != 0) {
-        spdlog::debug("cannot truncate the temporary file");
-      }
-    }
-  }
-  std::uint64_t spilledBytes() const { return spilled_total_; }
-
- private:
-  bool openFile() {
-    if (file_ == nullptr && !failed_) {
-      file_ = std::tmpfile();  // already unlinked: nothing is left behind
-      failed_ = file_ == nullptr;
-      if (file_ != nullptr) {
-        fd_ = fileno(file_);
-      } else {
-        spdlog::warn("no temporary file for held connections: keeping them in memory");
-      }
-    }
-    return file_ != nullptr;
-  }
-
-  std::size_t budget_ = std::size_t{8} << 20;
-  std::size_t in_memory_ = 0;
-  std::FILE* file_ = nullptr;
-  int fd_ = -1;
-  bool failed_ = false;
-  std::uint64_t end_ = 0;
-  std::uint64_t spilled_total_ = 0;
-};
 
 // What the summary counts, the attempt grouper, the output order and the filters still read once
 // the connection's JSON text is made (see rules/attempts.cpp, output::Summary::add, wanted()).
@@ -517,26 +358,45 @@ int runAnalysis(CliOptions& o) {
   // once and held for ordering as its JSON text plus a stripped Connection: several times
   // smaller than the full record while a long session keeps older ones waiting.
   const bool hold_text = !o.connection.has_value();
-  HeldText held;
+  // RDPSCOPE_HOLD_MB: MiB of JSON text held in memory before the temporary file (default 8).
+  std::size_t hold_budget = std::size_t{8} << 20;
+  if (const char* env = std::getenv("RDPSCOPE_HOLD_MB"); env != nullptr && *env != '\0') {
+    hold_budget = static_cast<std::size_t>(std::strtoull(env, nullptr, 10)) << 20;
+  }
+  output::HeldText held(hold_budget);
   std::string taken;  // the text of the connection being written (HeldText::take)
   bool send_spilled = true;  // until the output refuses sendfile
+  // Whether sendfile to the output copies the bytes (a file, /dev/null, a terminal) or lends the
+  // temporary file's pages (a pipe, a socket): only then may they be written again at once.
+  struct stat out_stat {};
+  const bool output_copies = ::fstat(out_fd, &out_stat) == 0 &&
+                             (S_ISREG(out_stat.st_mode) || S_ISCHR(out_stat.st_mode));
   engine::OrderedEmitter emitter([&](model::Connection&& c, std::string&& tail) {
     c.id = next_id++;
     ++streamed;
     grouper.add(c);
     summary.add(c);
     if (wanted(c, o)) {
-      const auto range = hold_text && send_spilled && *out ? HeldText::spilled(tail) : std::nullopt;
-      HeldText::Send sent = HeldText::Send::Unsupported;
+      using Send = output::HeldText::Send;
+      const auto range =
+          hold_text && send_spilled && *out ? output::HeldText::spilled(tail) : std::nullopt;
+      Send sent = Send::Unsupported;
       if (range) {
         output::writeJsonLineHead(*out, c.id, c.attempt);
         out->flush();  // the head goes out before the text sent behind the stream's back
-        sent = *out ? held.sendTo(out_fd, range->first, range->second) : HeldText::Send::Failed;
+        sent = *out ? held.sendTo(out_fd, range->first, range->second) : Send::Failed;
       }
-      if (sent == HeldText::Send::Sent) {
-        out->put('\n');
-      } else if (sent == HeldText::Send::Failed) {
-        out->setstate(std::ios::badbit);  // reported at the end, as any failed write
+      if (sent == Send::Sent || sent == Send::Failed) {
+        if (sent == Send::Sent) {
+          out->put('\n');
+        } else {
+          out->setstate(std::ios::badbit);  // reported at the end, as any failed write
+        }
+        if (output_copies) {
+          held.release(tail);
+        } else {
+          held.retire(tail);
+        }
       } else if (range) {
         send_spilled = false;  // this output cannot take it: read the texts back from now on
         const std::string_view text = held.take(std::move(tail), taken);
@@ -549,6 +409,8 @@ int runAnalysis(CliOptions& o) {
       } else {
         output::writeJsonLine(*out, c, o.redact);
       }
+    } else {
+      held.release(tail);
     }
   });
   bool finishing = false;
@@ -809,9 +671,9 @@ int runAnalysis(CliOptions& o) {
     const auto& es = emitter.stats();
     spdlog::info("streamed {} connections: at most {} held for ordering, {} forced out by the cap, "
                  "{} late; {} attempts tracked at the end; peak open flows {}; {} bytes of JSON held "
-                 "in a temporary file",
+                 "in a temporary file of {} bytes",
                  es.released, es.peak_held, es.forced, es.late, grouper.tracked(),
-                 stats.peak_flows, held.spilledBytes());
+                 stats.peak_flows, held.spilledBytes(), held.fileBytes());
   }
   if (sharded) {
     const auto& ss = sharded->shardedStats();
