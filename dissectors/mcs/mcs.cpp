@@ -91,6 +91,35 @@ Result<ConnectResponse> parseConnectResponse(ByteReader& r) {
   return cr;
 }
 
+namespace {
+
+// SDrq / SDin after the choice octet ([MS-RDPBCGR] 2.2.8.1.1.1.x / T.125): initiator, channelId,
+// dataPriority + segmentation (one octet), the PER length of userData.
+Result<SendDataHeader> readSendDataFields(ByteReader& r, std::uint8_t choice) {
+  SendDataHeader h;
+  h.choice = choice;
+  RDPSCOPE_TRY(h.initiator, per::readInteger16(r, 1001, "mcs.send_data.initiator"));
+  RDPSCOPE_TRY(h.channel_id, per::readInteger16(r, 0, "mcs.send_data.channel_id"));
+  RDPSCOPE_TRY(const std::uint8_t ps, r.u8("mcs.send_data.priority"));
+  h.data_priority = static_cast<std::uint8_t>(ps >> 6);
+  h.segmentation = static_cast<std::uint8_t>((ps >> 4) & 0x03);
+  RDPSCOPE_TRY(h.user_data_length, per::readLength(r, "mcs.send_data.length"));
+  h.user_data_offset = r.offset();
+  return h;
+}
+
+}  // namespace
+
+Result<SendDataHeader> parseSendDataHeader(ByteReader& r) {
+  RDPSCOPE_TRY(const std::uint8_t b0, r.u8("mcs.domain.choice"));
+  const auto choice = static_cast<std::uint8_t>(b0 >> 2);
+  if (choice != static_cast<std::uint8_t>(DomainPdu::SendDataRequest) &&
+      choice != static_cast<std::uint8_t>(DomainPdu::SendDataIndication)) {
+    return parseError(ErrorKind::Unsupported, r.offset() - 1, "mcs.domain.choice");
+  }
+  return readSendDataFields(r, choice);
+}
+
 Result<DomainPduInfo> parseDomainPdu(ByteReader& r) {
   DomainPduInfo d;
   RDPSCOPE_TRY(const std::uint8_t b0, r.u8("mcs.domain.choice"));
@@ -145,16 +174,14 @@ Result<DomainPduInfo> parseDomainPdu(ByteReader& r) {
     }
     case DomainPdu::SendDataRequest:
     case DomainPdu::SendDataIndication: {
-      // [MS-RDPBCGR] 2.2.8.1.1.1.x / T.125: initiator, channelId, dataPriority + segmentation
-      // (one octet), userData as a PER length-prefixed octet string.
-      RDPSCOPE_TRY(d.initiator, per::readInteger16(r, 1001, "mcs.send_data.initiator"));
-      RDPSCOPE_TRY(d.channel_id, per::readInteger16(r, 0, "mcs.send_data.channel_id"));
-      RDPSCOPE_TRY(const std::uint8_t ps, r.u8("mcs.send_data.priority"));
-      d.data_priority = static_cast<std::uint8_t>(ps >> 6);
-      d.segmentation = static_cast<std::uint8_t>((ps >> 4) & 0x03);
-      RDPSCOPE_TRY(const std::uint16_t len, per::readLength(r, "mcs.send_data.length"));
-      d.user_data_offset = r.offset();
-      RDPSCOPE_TRY(d.user_data, r.bytes(len, "mcs.send_data.user_data"));
+      // The header (readSendDataFields), then userData as a PER length-prefixed octet string.
+      RDPSCOPE_TRY(const SendDataHeader h, readSendDataFields(r, d.choice));
+      d.initiator = h.initiator;
+      d.channel_id = h.channel_id;
+      d.data_priority = h.data_priority;
+      d.segmentation = h.segmentation;
+      d.user_data_offset = h.user_data_offset;
+      RDPSCOPE_TRY(d.user_data, r.bytes(h.user_data_length, "mcs.send_data.user_data"));
       break;
     }
     default:

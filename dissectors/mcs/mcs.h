@@ -75,6 +75,22 @@ struct DomainPduInfo {
   std::uint32_t user_data_offset = 0;
 };
 
+/// The header of an MCS Send Data Request / Indication (T.125 SDrq / SDin, [MS-RDPBCGR]
+/// 2.2.8.1.1.1.1), up to the length of its userData: enough to route it by channel.
+struct SendDataHeader {
+  std::uint8_t choice = 0;  // DomainPdu::SendDataRequest or SendDataIndication
+  std::uint32_t initiator = 0;
+  std::uint32_t channel_id = 0;
+  std::uint8_t data_priority = 0;
+  std::uint8_t segmentation = 0;
+  std::uint16_t user_data_length = 0;
+  std::uint32_t user_data_offset = 0;  // where userData starts (absolute, as r's offsets)
+};
+
+/// Reads a Send Data header, from the choice octet to the userData length; fails for any other
+/// domain PDU. Does not read userData.
+Result<SendDataHeader> parseSendDataHeader(ByteReader& r);
+
 /// True when the user data starts a BER connect PDU (0x7F 0x65/0x66) rather than PER.
 bool isConnectPdu(ByteView data) noexcept;
 

@@ -44,6 +44,24 @@ bool PostTlsDissector::onResync(Direction dir, engine::DissectContext& ctx) {
   return true;
 }
 
+bool PostTlsDissector::countFromHead(Direction dir, ByteView head, std::size_t length,
+                                     engine::DissectContext& ctx) {
+  if (head.empty() || head[0] == 0x30) {  // a TSRequest: CredSSP reads it (onData)
+    return false;
+  }
+  const auto selected = handler_.session().selected_protocol.value_or(0);
+  if ((selected == x224::kProtocolHybridEx && dir == Direction::ToClient && !early_auth_done_) ||
+      (selected == x224::kProtocolRdstls && head[0] == 0x01)) {
+    return false;  // onData() handles these by their first byte
+  }
+  DirectionContext dctx(ctx, dir);
+  if (!handler_.countFromHead(dir, head, length, dctx)) {
+    return false;
+  }
+  resyncing_[static_cast<std::size_t>(dir)] = false;  // one whole PDU filled the record
+  return true;
+}
+
 Progress PostTlsDissector::onData(const engine::StreamData& in, engine::DissectContext& ctx) {
   DirectionContext dctx(ctx, in.dir);
   if (in.data.empty()) {

@@ -17,11 +17,16 @@ class PostTlsDissector final : public engine::Dissector {
   std::string_view name() const override { return "rdp-post-tls"; }
   engine::Progress onData(const engine::StreamData& in, engine::DissectContext& ctx) override;
   void onEnd(Direction dir, engine::EndReason why, engine::DissectContext& ctx) override;
-  // Past activation the handler only counts fast-path and channel data: large TLS records may
-  // then be left undecrypted (issue 8); after such a skip, onData() waits for a record that
-  // starts with whole RDP frames before it parses again.
+  // Past activation the handler only counts fast-path and channel data: TLS records may then
+  // be counted from their head or left undecrypted (issue 8); after a record is left out,
+  // onData() waits for a record that starts with whole RDP frames before it parses again.
   bool needsEveryByte(Direction dir) const override;
   bool onResync(Direction dir, engine::DissectContext& ctx) override;
+  // A record's first bytes stand for it when they start one fast-path PDU or one virtual
+  // channel PDU that fills it (RdpHandler::countFromHead); a TSRequest, the Early User
+  // Authorization Result and RDSTLS go to onData() as usual.
+  bool countFromHead(Direction dir, ByteView head, std::size_t length,
+                     engine::DissectContext& ctx) override;
 
  private:
   RdpHandler& handler_;

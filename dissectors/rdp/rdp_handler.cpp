@@ -4,6 +4,7 @@
 
 #include "core/code_names.h"
 #include "core/limits.h"
+#include "mcs/mcs.h"
 #include "model/event_builder.h"
 #include "rdp/field_util.h"
 #include "tpkt/parse_util.h"
@@ -116,7 +117,7 @@ Progress RdpHandler::onData(const engine::StreamData& in, engine::DissectContext
     (void)r.skip(tpkt::kTpktHeaderLength, "tpkt.header");
     ok = onTpkt(pdu, r);
   } else {
-    ok = onFastPath(pdu, bytes, frame->fp_flags);
+    ok = onFastPath(pdu, bytes.size(), frame->fp_flags);
   }
   return ok ? Progress::consumed(frame->total_length) : Progress::stop(frame->total_length);
 }
@@ -314,7 +315,7 @@ void describeFastPath(const model::CompactBody& body, Direction dir, model::Even
 
 }  // namespace
 
-bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flags) {
+bool RdpHandler::onFastPath(const Pdu& pdu, std::size_t length, std::uint8_t fp_flags) {
   // [MS-RDPBCGR] 2.2.8.1.2 (client input) / 2.2.9.1.2 (server output): counted, not decoded.
   if (pdu.dir == Direction::ToClient &&
       (session_.finalization_seen || session_.demand_active_seen || session_.client_info_seen ||
@@ -328,10 +329,49 @@ bool RdpHandler::onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flag
     stub.stage = Stage::Active;
   }
   stub.body.describe = &describeFastPath;
-  stub.body.value = frame.size();
+  stub.body.value = length;
   stub.body.flags = fp_flags;
   stub.dir = pdu.dir;
   pdu.ctx->emitBulkStub(std::move(stub));  // built only if kept in the timeline
+  return true;
+}
+
+bool RdpHandler::countFromHead(Direction dir, ByteView head, std::size_t length,
+                               engine::DissectContext& ctx) {
+  if (!session_.active || session_.standardEncryption()) {
+    return false;
+  }
+  auto frame = tpkt::nextFrame(head, 0);
+  if (!frame || frame->total_length != length) {
+    return false;
+  }
+  initSummary(ctx);
+  const Pdu pdu{dir, 0, &ctx};  // nothing here reports an anomaly: the offset is not needed
+  if (frame->kind == tpkt::FrameKind::FastPath) {
+    return onFastPath(pdu, length, frame->fp_flags);
+  }
+  // TPKT, X.224 Data TPDU, MCS Send Data: all three headers fit in the head.
+  ByteReader r(head, 0);
+  if (!r.skip(tpkt::kTpktHeaderLength, "tpkt.header")) {
+    return false;
+  }
+  auto dt = x224::parseData(r);
+  if (!dt || mcs::isConnectPdu(dt->user_data)) {
+    return false;
+  }
+  ByteReader user(dt->user_data, dt->user_data_offset);
+  auto sd = mcs::parseSendDataHeader(user);
+  if (!sd || sd->user_data_offset + std::size_t{sd->user_data_length} != length) {
+    return false;
+  }
+  const auto channel = static_cast<std::uint16_t>(sd->channel_id);
+  if (session_.message_channel && *session_.message_channel == channel) {
+    return false;
+  }
+  if (channel == session_.io_channel) {
+    return countIoFromHead(pdu, user, sd->user_data_length);
+  }
+  countChannelData(pdu, channel, sd->user_data_length, std::nullopt);
   return true;
 }
 

@@ -68,6 +68,16 @@ class RdpHandler {
   /// [MS-RDPBCGR] 2.2.10.2 Early User Authorization Result PDU (HYBRID_EX, 4 bytes, server).
   engine::Progress onEarlyUserAuth(const engine::StreamData& in, engine::DissectContext& ctx);
 
+  /// Past activation, counts a PDU from its first bytes alone when it is one the handler only
+  /// counts whatever it carries: a fast-path PDU ([MS-RDPBCGR] 2.2.8.1.2 / 2.2.9.1.2), an MCS
+  /// Send Data on a static virtual channel (2.2.6.1; not the message channel), or a graphics,
+  /// pointer, input or compressed Share Data PDU on the I/O channel (2.2.8.1.1.1.2; the I/O
+  /// channel's other PDUs are read whole). `head` starts a PDU of exactly `length` bytes.
+  /// Emits what onData() would for the whole PDU and returns true; false (nothing emitted)
+  /// when the PDU must be read whole.
+  bool countFromHead(Direction dir, ByteView head, std::size_t length,
+                     engine::DissectContext& ctx);
+
   /// Marks the connection active (once): the Font Map PDU, or the first fast-path / graphics
   /// update after finalization.
   void markActive(Direction dir, engine::DissectContext& ctx, const char* why);
@@ -88,7 +98,7 @@ class RdpHandler {
 
   // Each returns false after reporting an anomaly (the direction stops).
   bool onTpkt(const Pdu& pdu, ByteReader r);
-  bool onFastPath(const Pdu& pdu, ByteView frame, std::uint8_t fp_flags);
+  bool onFastPath(const Pdu& pdu, std::size_t length, std::uint8_t fp_flags);
   bool onConnectionRequest(const Pdu& pdu, ByteReader r);
   bool onConnectionConfirm(const Pdu& pdu, ByteReader r);
   bool onDisconnectRequest(const Pdu& pdu, ByteReader r);
@@ -100,6 +110,16 @@ class RdpHandler {
   bool onClientUserData(const Pdu& pdu, ByteReader r);
   bool onServerUserData(const Pdu& pdu, ByteReader r);
   bool onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteReader r);
+  // Counts a graphics, pointer, input or bulk-compressed Share Data PDU (false for another type).
+  bool countBulkDataPdu(const Pdu& pdu, std::uint8_t type2, std::uint8_t compressed_type,
+                        std::size_t length);
+  // countFromHead for the I/O channel: `r` at the Share Control Header of a payload of `length`
+  // bytes, of which it holds only the first few.
+  bool countIoFromHead(const Pdu& pdu, ByteReader r, std::size_t length);
+  // The counted channel-data event of onChannelData (`security_flags`: of a message-channel or
+  // standard-security PDU, when read).
+  void countChannelData(const Pdu& pdu, std::uint16_t channel_id, std::size_t length,
+                        std::optional<std::uint16_t> security_flags);
   bool onIoChannel(const Pdu& pdu, ByteReader r);
   bool onSecurityExchange(const Pdu& pdu, ByteReader r);
   bool onClientInfo(const Pdu& pdu, ByteReader r);

@@ -196,6 +196,21 @@ bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteRea
     return onIoChannel(pdu, r);
   }
   // Virtual channels and the message channel: counted, not decoded.
+  const bool message = session_.message_channel && *session_.message_channel == channel_id;
+  std::optional<std::uint16_t> security_flags;
+  const std::size_t length = r.remaining();
+  if (message || session_.standardEncryption()) {
+    auto flags = r.rest().size() >= 2 ? r.u16le("rdp.sec.flags") : Result<std::uint16_t>(0);
+    if (flags) {
+      security_flags = *flags;
+    }
+  }
+  countChannelData(pdu, channel_id, length, security_flags);
+  return true;
+}
+
+void RdpHandler::countChannelData(const Pdu& pdu, std::uint16_t channel_id, std::size_t length,
+                                  std::optional<std::uint16_t> security_flags) {
   engine::BulkStub stub;
   stub.kind = "rdp.channel_data";
   stub.body.describe = &describeChannelData;
@@ -207,18 +222,14 @@ bool RdpHandler::onChannelData(const Pdu& pdu, std::uint16_t channel_id, ByteRea
   }
   const bool message = session_.message_channel && *session_.message_channel == channel_id;
   const bool user = session_.user_id && *session_.user_id == channel_id;
-  stub.body.value = r.remaining();
+  stub.body.value = length;
   stub.body.flags = std::uint32_t{channel_id} | (message ? kStubMessageChannel : 0u) |
                     (user ? kStubUserChannel : 0u);
-  if (message || session_.standardEncryption()) {
-    auto flags = r.rest().size() >= 2 ? r.u16le("rdp.sec.flags") : Result<std::uint16_t>(0);
-    if (flags) {
-      stub.body.flags |= kStubHasSecurityFlags;
-      stub.body.value |= std::uint64_t{*flags} << 32;
-    }
+  if (security_flags) {
+    stub.body.flags |= kStubHasSecurityFlags;
+    stub.body.value |= std::uint64_t{*security_flags} << 32;
   }
   pdu.ctx->emitBulkStub(std::move(stub));  // built only if kept in the timeline
-  return true;
 }
 
 bool RdpHandler::onIoChannel(const Pdu& pdu, ByteReader r) {
@@ -604,42 +615,77 @@ bool RdpHandler::onShareControl(const Pdu& pdu, ByteReader r) {
   }
 }
 
+namespace {
+
+// [MS-RDPBCGR] 2.2.8.1.1.1.2 TS_SHAREDATAHEADER: the two fields that decide how a Share Data
+// PDU is handled.
+struct ShareDataHeader {
+  std::uint8_t type2 = 0;
+  std::uint8_t compressed_type = 0;
+};
+
+Result<ShareDataHeader> parseShareDataHeader(ByteReader& r) {
+  ShareDataHeader h;
+  RDPSCOPE_CHECK(r.skip(4, "rdp.share_data.share_id"));
+  RDPSCOPE_CHECK(r.skip(1, "rdp.share_data.pad1"));
+  RDPSCOPE_CHECK(r.skip(1, "rdp.share_data.stream_id"));
+  RDPSCOPE_CHECK(r.skip(2, "rdp.share_data.uncompressed_length"));
+  RDPSCOPE_TRY(h.type2, r.u8("rdp.share_data.pdu_type2"));
+  RDPSCOPE_TRY(h.compressed_type, r.u8("rdp.share_data.compressed_type"));
+  RDPSCOPE_CHECK(r.skip(2, "rdp.share_data.compressed_length"));
+  return h;
+}
+
+}  // namespace
+
+bool RdpHandler::countBulkDataPdu(const Pdu& pdu, std::uint8_t type2, std::uint8_t compressed_type,
+                                  std::size_t length) {
+  const bool compressed = (compressed_type & kPacketCompressed) != 0;
+  const bool bulk =
+      compressed || type2 == kPdu2Update || type2 == kPdu2Pointer || type2 == kPdu2Input;
+  if (!bulk) {
+    return false;
+  }
+  // Graphics, pointer and input data, and anything bulk-compressed: high volume, counted.
+  if (type2 == kPdu2Update && pdu.dir == Direction::ToClient && session_.demand_active_seen) {
+    markActive(pdu.dir, *pdu.ctx, "graphics update");
+  }
+  engine::BulkStub stub;
+  stub.kind = "rdp.data_pdu";
+  stub.body.describe = &describeBulkDataPdu;
+  stub.body.value = length;
+  stub.body.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
+  stub.dir = pdu.dir;
+  pdu.ctx->emitBulkStub(std::move(stub));  // built only if kept in the timeline
+  return true;
+}
+
+bool RdpHandler::countIoFromHead(const Pdu& pdu, ByteReader r, std::size_t length) {
+  // A Share Control Header that spans the whole payload (as looksLikeShareControl wants) of a
+  // Share Data PDU (onShareControl), then the Share Data Header of one that is only counted.
+  const std::uint32_t start = r.offset();
+  auto total = r.u16le("rdp.share_control.total_length");
+  auto type = total ? r.u16le("rdp.share_control.pdu_type") : Result<std::uint16_t>(0);
+  auto source = type ? r.u16le("rdp.share_control.pdu_source") : Result<std::uint16_t>(0);
+  if (!total || !type || !source || *total != length || (*type & 0xFFF0) != kProtocolVersion ||
+      (*type & 0x0F) != kPduData) {
+    return false;
+  }
+  auto hdr = parseShareDataHeader(r);
+  const std::size_t header = r.offset() - start;
+  return hdr && header <= length &&
+         countBulkDataPdu(pdu, hdr->type2, hdr->compressed_type, length - header);
+}
+
 bool RdpHandler::onShareData(const Pdu& pdu, ByteReader r, std::uint16_t pdu_source) {
-  // [MS-RDPBCGR] 2.2.8.1.1.1.2 TS_SHAREDATAHEADER.
-  auto parse_header = [&]() -> Result<std::pair<std::uint8_t, std::uint8_t>> {
-    RDPSCOPE_TRY(const std::uint32_t share_id, r.u32le("rdp.share_data.share_id"));
-    (void)share_id;
-    RDPSCOPE_CHECK(r.skip(1, "rdp.share_data.pad1"));
-    RDPSCOPE_TRY(const std::uint8_t stream_id, r.u8("rdp.share_data.stream_id"));
-    (void)stream_id;
-    RDPSCOPE_TRY(const std::uint16_t uncompressed, r.u16le("rdp.share_data.uncompressed_length"));
-    (void)uncompressed;
-    RDPSCOPE_TRY(const std::uint8_t type2, r.u8("rdp.share_data.pdu_type2"));
-    RDPSCOPE_TRY(const std::uint8_t compressed_type, r.u8("rdp.share_data.compressed_type"));
-    RDPSCOPE_CHECK(r.skip(2, "rdp.share_data.compressed_length"));
-    return std::make_pair(type2, compressed_type);
-  };
-  auto hdr = parse_header();
+  auto hdr = parseShareDataHeader(r);
   if (!hdr) {
     return fail(pdu, insideFrame(hdr.error()), "Share Data Header");
   }
   (void)pdu_source;
   engine::DissectContext& ctx = *pdu.ctx;
   const auto [type2, compressed_type] = *hdr;
-  const bool compressed = (compressed_type & kPacketCompressed) != 0;
-  const bool bulk = compressed || type2 == kPdu2Update || type2 == kPdu2Pointer || type2 == kPdu2Input;
-  if (bulk) {
-    // Graphics, pointer and input data, and anything bulk-compressed: high volume, counted.
-    if (type2 == kPdu2Update && pdu.dir == Direction::ToClient && session_.demand_active_seen) {
-      markActive(pdu.dir, ctx, "graphics update");
-    }
-    engine::BulkStub stub;
-    stub.kind = "rdp.data_pdu";
-    stub.body.describe = &describeBulkDataPdu;
-    stub.body.value = r.remaining();
-    stub.body.flags = std::uint32_t{type2} | (compressed ? kStubCompressed : 0u);
-    stub.dir = pdu.dir;
-    ctx.emitBulkStub(std::move(stub));  // built only if kept in the timeline
+  if (countBulkDataPdu(pdu, type2, compressed_type, r.remaining())) {
     return true;
   }
   const std::string type_name = codeName(shareDataPduTypes(), type2);

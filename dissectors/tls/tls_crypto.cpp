@@ -145,6 +145,7 @@ class AeadDecryptor final : public RecordDecryptor {
   AeadDecryptor(bool tls13, bool explicit_nonce) : tls13_(tls13), explicit_nonce_(explicit_nonce) {}
   ~AeadDecryptor() override {
     OPENSSL_cleanse(iv_.data(), iv_.size());
+    OPENSSL_cleanse(key_.data(), key_.size());
     OPENSSL_cleanse(secret_.data(), secret_.size());
   }
 
@@ -154,6 +155,10 @@ class AeadDecryptor final : public RecordDecryptor {
     if (iv.size() > iv_.size()) return false;
     std::memcpy(iv_.data(), iv.data(), iv.size());
     iv_len_ = iv.size();
+    if (key.size() > key_.size()) return false;
+    std::memcpy(key_.data(), key.data(), key.size());  // for the keystream context (peek)
+    key_len_ = key.size();
+    keystream_.reset();
     cipher_ = fetchCipher(suite.cipher);
     ctx_.reset(EVP_CIPHER_CTX_new());
     if (cipher_ == nullptr || !ctx_) return false;
@@ -204,22 +209,9 @@ class AeadDecryptor final : public RecordDecryptor {
   DecryptStatus decrypt(std::uint8_t content_type, std::uint16_t record_version, ByteView fragment,
                         std::vector<std::uint8_t>& out, std::uint8_t& inner_type) override {
     const std::uint64_t seq = seq_++;
-    const std::size_t overhead = kAeadTag + (explicit_nonce_ ? kGcmExplicitNonce : 0);
-    if (fragment.size() < overhead || fragment.size() > 0xFFFF) return DecryptStatus::Malformed;
-    std::array<std::uint8_t, 12> nonce{};
-    ByteView body = fragment;
-    if (explicit_nonce_) {
-      // RFC 5288 3: nonce = salt (4, implicit) || explicit nonce (8, in the record).
-      std::memcpy(nonce.data(), iv_.data(), 4);
-      std::memcpy(nonce.data() + 4, fragment.data(), kGcmExplicitNonce);
-      body = fragment.subspan(kGcmExplicitNonce);
-    } else {
-      // RFC 8446 5.3 / RFC 7905 2: nonce = iv XOR left-padded sequence number.
-      std::memcpy(nonce.data(), iv_.data(), 12);
-      std::array<std::uint8_t, 8> s{};
-      putU64(s.data(), seq);
-      for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] ^= s[i];
-    }
+    if (!wellFormed(fragment)) return DecryptStatus::Malformed;
+    std::array<std::uint8_t, 12> nonce = nonceOf(fragment, seq);
+    const ByteView body = explicit_nonce_ ? fragment.subspan(kGcmExplicitNonce) : fragment;
     const std::size_t ct_len = body.size() - kAeadTag;
     std::array<std::uint8_t, 13> aad{};
     std::size_t aad_len = 0;
@@ -279,12 +271,149 @@ class AeadDecryptor final : public RecordDecryptor {
     return DecryptStatus::Ok;
   }
 
+  bool peek(std::uint8_t content_type, ByteView fragment, RecordPeek& out) override {
+    if (!wellFormed(fragment)) return false;
+    const std::array<std::uint8_t, 12> nonce = nonceOf(fragment, seq_);
+    const ByteView body = explicit_nonce_ ? fragment.subspan(kGcmExplicitNonce) : fragment;
+    const ByteView ct = body.first(body.size() - kAeadTag);
+    std::array<std::uint8_t, RecordPeek::kHead> first{};
+    const std::size_t first_len = std::min(first.size(), ct.size());
+    // TLS 1.3 (RFC 8446 5.2 TLSInnerPlaintext: content || ContentType || zeros): without padding
+    // the type is the last byte; a zero there is padding, and finding the type needs more blocks.
+    if (tls13_ && ct.empty()) return false;
+    std::uint8_t last = 0;
+    const bool last_apart = tls13_ && ct.size() > first_len;
+    const Piece pieces[] = {{0, ct.first(first_len), first.data()},
+                            {ct.size() - 1, last_apart ? ct.last(1) : ByteView{}, &last}};
+    if (!xorKeystream(nonce, pieces)) return false;
+    out.inner_type = content_type;
+    out.content_length = ct.size();
+    if (tls13_) {
+      if (!last_apart) last = first[ct.size() - 1];
+      if (last == 0) return false;
+      out.inner_type = last;
+      out.content_length = ct.size() - 1;
+    }
+    out.head_len = std::min(first_len, out.content_length);
+    std::memcpy(out.head.data(), first.data(), out.head_len);
+    return true;
+  }
+
  private:
+  bool wellFormed(ByteView fragment) const {
+    const std::size_t overhead = kAeadTag + (explicit_nonce_ ? kGcmExplicitNonce : 0);
+    return fragment.size() >= overhead && fragment.size() <= 0xFFFF;
+  }
+
+  std::array<std::uint8_t, 12> nonceOf(ByteView fragment, std::uint64_t seq) const {
+    std::array<std::uint8_t, 12> nonce{};
+    if (explicit_nonce_) {
+      // RFC 5288 3: nonce = salt (4, implicit) || explicit nonce (8, in the record).
+      std::memcpy(nonce.data(), iv_.data(), 4);
+      std::memcpy(nonce.data() + 4, fragment.data(), kGcmExplicitNonce);
+    } else {
+      // RFC 8446 5.3 / RFC 7905 2: nonce = iv XOR left-padded sequence number.
+      std::memcpy(nonce.data(), iv_.data(), 12);
+      std::array<std::uint8_t, 8> s{};
+      putU64(s.data(), seq);
+      for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] ^= s[i];
+    }
+    return nonce;
+  }
+
+  // Ciphertext bytes `in` at plaintext offset `offset`, to be XORed into `out`.
+  struct Piece {
+    std::size_t offset;
+    ByteView in;
+    std::uint8_t* out;
+  };
+
+  // XORs each piece (at most 64 bytes) with the keystream the AEAD uses there: AES-GCM's counter
+  // mode from J0 + 1 with a 96-bit nonce (NIST SP 800-38D 7.2: the first data block is counter
+  // 2), ChaCha20 from block counter 1 (RFC 8439 2.8). The keystream comes from a second EVP
+  // context with the same key (AES-ECB of the counter blocks, all in one call, or ChaCha20 with
+  // the counter and nonce as its IV), made the first time it is needed.
+  bool xorKeystream(const std::array<std::uint8_t, 12>& nonce, std::span<const Piece> pieces) {
+    constexpr std::size_t kMaxPiece = 64;
+    constexpr std::size_t kMaxBlocks = 8;  // of AES: two pieces of up to 64 bytes
+    const bool gcm = suite_->mode == CipherMode::Gcm;
+    if (!keystream_ && !makeKeystreamContext(gcm)) return false;
+    EVP_CIPHER_CTX* c = keystream_.get();
+    int outl = 0;
+    if (gcm) {
+      std::array<std::uint8_t, 16 * kMaxBlocks> counters{};
+      std::array<std::uint8_t, 16 * kMaxBlocks> ks{};
+      std::array<std::size_t, 2> first_block_at{};  // where each piece's first block is in ks
+      std::size_t blocks = 0;
+      if (pieces.size() > first_block_at.size()) return false;
+      for (std::size_t p = 0; p < pieces.size(); ++p) {
+        const Piece& piece = pieces[p];
+        if (piece.in.empty()) continue;
+        if (piece.in.size() > kMaxPiece) return false;
+        first_block_at[p] = blocks;
+        const std::size_t last_block = (piece.offset + piece.in.size() - 1) / 16;
+        for (std::size_t b = piece.offset / 16; b <= last_block; ++b) {
+          std::uint8_t* ctr = counters.data() + 16 * blocks++;
+          std::memcpy(ctr, nonce.data(), nonce.size());
+          const auto n = static_cast<std::uint32_t>(2 + b);
+          for (int i = 0; i < 4; ++i) ctr[12 + i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
+        }
+      }
+      const int len = static_cast<int>(16 * blocks);
+      if (blocks > 0 &&
+          (EVP_EncryptUpdate(c, ks.data(), &outl, counters.data(), len) != 1 || outl != len)) {
+        return false;
+      }
+      for (std::size_t p = 0; p < pieces.size(); ++p) {
+        const Piece& piece = pieces[p];
+        const std::uint8_t* k = ks.data() + 16 * first_block_at[p] + piece.offset % 16;
+        for (std::size_t i = 0; i < piece.in.size(); ++i) piece.out[i] = piece.in[i] ^ k[i];
+      }
+      return true;
+    }
+    for (const Piece& piece : pieces) {
+      if (piece.in.empty()) continue;
+      if (piece.in.size() > kMaxPiece) return false;
+      const std::size_t first_block = piece.offset / 64;
+      const std::size_t blocks = (piece.offset + piece.in.size() - 1) / 64 - first_block + 1;
+      std::array<std::uint8_t, 16> iv{};  // OpenSSL's ChaCha20 IV: counter (LE32) || nonce
+      const auto n = static_cast<std::uint32_t>(1 + first_block);
+      for (int i = 0; i < 4; ++i) iv[i] = static_cast<std::uint8_t>(n >> (8 * i));
+      std::memcpy(iv.data() + 4, nonce.data(), nonce.size());
+      const std::array<std::uint8_t, 2 * kMaxPiece> zeros{};
+      std::array<std::uint8_t, 2 * kMaxPiece> ks{};
+      const int len = static_cast<int>(64 * blocks);
+      if (EVP_EncryptInit_ex(c, nullptr, nullptr, nullptr, iv.data()) != 1 ||
+          EVP_EncryptUpdate(c, ks.data(), &outl, zeros.data(), len) != 1 || outl != len) {
+        return false;
+      }
+      const std::uint8_t* k = ks.data() + piece.offset % 64;
+      for (std::size_t i = 0; i < piece.in.size(); ++i) piece.out[i] = piece.in[i] ^ k[i];
+    }
+    return true;
+  }
+
+  bool makeKeystreamContext(bool gcm) {
+    const char* name = !gcm ? "ChaCha20" : key_len_ == 16 ? "AES-128-ECB" : "AES-256-ECB";
+    EVP_CIPHER* cipher = fetchCipher(name);
+    std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> c(EVP_CIPHER_CTX_new());
+    if (cipher == nullptr || !c || (gcm && key_len_ != 16 && key_len_ != 32) ||
+        EVP_EncryptInit_ex(c.get(), cipher, nullptr, key_.data(), nullptr) != 1) {
+      return false;
+    }
+    EVP_CIPHER_CTX_set_padding(c.get(), 0);
+    keystream_ = std::move(c);
+    return true;
+  }
+
   bool tls13_;
   bool explicit_nonce_;
   const SuiteInfo* suite_ = nullptr;
   std::array<std::uint8_t, 12> iv_{};
   std::size_t iv_len_ = 0;
+  std::array<std::uint8_t, 32> key_{};
+  std::size_t key_len_ = 0;
+  std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> keystream_;  // for peek(), see xorKeystream
   std::vector<std::uint8_t> secret_;
   bool gcm_fixed_nonce_ = false;  // the nonce's fixed field is set (AES-GCM, see init())
   EVP_CIPHER* cipher_ = nullptr;  // fetchCipher's, shared
@@ -331,6 +460,41 @@ class CbcDecryptor final : public RecordDecryptor {
     ByteView enc = fragment;
     if (etm_) enc = enc.size() >= suite_->mac_len ? enc.first(enc.size() - suite_->mac_len) : ByteView{};
     if (enc.size() >= kBlock) std::memcpy(iv_.data(), enc.data() + enc.size() - kBlock, kBlock);
+  }
+
+  bool peek(std::uint8_t content_type, ByteView fragment, RecordPeek& out) override {
+    // The first plaintext block, and the last one for the padding length (RFC 5246 6.2.3.2):
+    // each is the block cipher's decryption of a ciphertext block XOR the block before it.
+    constexpr std::size_t kBlock = 16;
+    ByteView enc = fragment;
+    if (etm_) {
+      if (enc.size() < suite_->mac_len) return false;
+      enc = enc.first(enc.size() - suite_->mac_len);
+    }
+    const std::uint8_t* iv = iv_.data();
+    if (!implicit_iv_) {
+      if (enc.size() < kBlock) return false;
+      iv = enc.data();
+      enc = enc.subspan(kBlock);
+    }
+    if (enc.empty() || enc.size() % kBlock != 0) return false;
+    std::array<std::uint8_t, RecordPeek::kHead> first{};
+    std::array<std::uint8_t, kBlock> last{};
+    const std::size_t first_len = std::min(first.size(), enc.size());
+    if (!decryptBlocks(iv, enc.first(first_len), first.data())) return false;
+    if (enc.size() == first_len) {
+      std::memcpy(last.data(), first.data() + first_len - kBlock, kBlock);
+    } else if (!decryptBlocks(enc.data() + enc.size() - 2 * kBlock, enc.last(kBlock),
+                              last.data())) {
+      return false;
+    }
+    const std::size_t trailer = std::size_t{last[kBlock - 1]} + 1 + (etm_ ? 0 : suite_->mac_len);
+    if (trailer > enc.size()) return false;
+    out.inner_type = content_type;
+    out.content_length = enc.size() - trailer;
+    out.head_len = std::min(first_len, out.content_length);
+    std::memcpy(out.head.data(), first.data(), out.head_len);
+    return true;
   }
 
   DecryptStatus decrypt(std::uint8_t content_type, std::uint16_t record_version, ByteView fragment,
@@ -385,6 +549,14 @@ class CbcDecryptor final : public RecordDecryptor {
   }
 
  private:
+  // Whole CBC blocks `in` decrypted from `iv` on.
+  bool decryptBlocks(const std::uint8_t* iv, ByteView in, std::uint8_t* out) {
+    int outl = 0;
+    const int len = static_cast<int>(in.size());
+    return EVP_DecryptInit_ex(ctx_.get(), nullptr, nullptr, nullptr, iv) == 1 &&
+           EVP_DecryptUpdate(ctx_.get(), out, &outl, in.data(), len) == 1 && outl == len;
+  }
+
   bool checkMac(std::uint64_t seq, std::uint8_t type, std::uint16_t version, ByteView data,
                 ByteView extra, ByteView expected) {
     std::array<std::uint8_t, 13> hdr{};

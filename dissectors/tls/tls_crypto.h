@@ -5,6 +5,7 @@
 // (RFC 5246 6.2.3.2, encrypt-then-MAC RFC 7366).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -51,6 +52,18 @@ enum class DecryptStatus : std::uint8_t {
   Error,         // OpenSSL failure
 };
 
+// What peek() learns of a record without decrypting it whole.
+struct RecordPeek {
+  // Enough for the headers of an RDP slow-path PDU up to its Share Data Header: TPKT, X.224,
+  // MCS Send Data, Share Control and Share Data headers ([MS-RDPBCGR] 2.2.8.1.1.1), 33 bytes.
+  static constexpr std::size_t kHead = 48;
+  std::array<std::uint8_t, kHead> head{};  // the first plaintext bytes of its content
+  std::size_t head_len = 0;                // min(kHead, content_length)
+  std::size_t content_length = 0;       // plaintext length of its content (TLS 1.3: without the
+                                        // inner content type and padding)
+  std::uint8_t inner_type = 0;          // content type (TLS 1.3: from TLSInnerPlaintext)
+};
+
 // Decrypts the records of one direction of one connection. Keeps the EVP contexts and the
 // sequence number between records (no per-record allocation besides the output buffer growth).
 class RecordDecryptor {
@@ -76,6 +89,17 @@ class RecordDecryptor {
   virtual void skip(ByteView fragment) {
     (void)fragment;
     ++seq_;
+  }
+  // The first plaintext bytes of the next record, its content length and content type, from the
+  // few cipher blocks that hold them (the keystream blocks of AES-GCM and ChaCha20, the first
+  // and last blocks of CBC). Nothing is authenticated and the state does not move: skip()
+  // or decrypt() follows. False when the record is malformed for the cipher, or when the answer
+  // needs more blocks (a TLS 1.3 record with padding): decrypt it whole instead.
+  virtual bool peek(std::uint8_t content_type, ByteView fragment, RecordPeek& out) {
+    (void)content_type;
+    (void)fragment;
+    (void)out;
+    return false;
   }
   // TLS 1.3 KeyUpdate (RFC 8446 4.6.3): next traffic secret, new keys, sequence back to 0.
   virtual bool keyUpdate() { return false; }

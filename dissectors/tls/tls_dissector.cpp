@@ -382,6 +382,7 @@ class TlsDissector final : public engine::Dissector {
     bool cleartext = false;               // TPKT seen instead of TLS: bytes go to the consumer
     bool delivered_plaintext = false;     // decrypted bytes were handed to the consumer
     std::uint64_t bulk_skipped = 0;       // records left undecrypted (kBulkRecordMin, kHeldRecords)
+    std::uint64_t header_only = 0;        // records counted from their head (countFromHead)
     bool resync_due = false;              // the consumer must resynchronise before new bytes
     std::uint64_t after_active = 0;       // records since the consumer only counts
     // Records held back (kHeldRecords), oldest at held_head; the decryptor is at the oldest.
@@ -456,7 +457,7 @@ class TlsDissector final : public engine::Dissector {
         countAppData(dir, r.length, ctx, false);  // the key stopped working on an earlier record
       } else if (r.skip_only) {
         skipRecord(dir, r.bytes, r.length, ctx);
-      } else {
+      } else if (!countFromHead(dir, r.bytes, ctx)) {
         ok = decryptRecord(dir, kApplicationData, r.version, r.bytes, r.offset, ctx, true);
       }
     });
@@ -501,6 +502,35 @@ class TlsDissector final : public engine::Dissector {
     ctx.setStamp(frame, ts);
   }
 
+  // A record past activation that is to be decrypted (one of the first after activation, or a
+  // held one at the end): counted from the head of its plaintext instead when those bytes start
+  // one PDU that fills the record and that the consumer only counts (Dissector::countFromHead:
+  // a fast-path PDU, virtual channel data, a graphics update). RecordDecryptor::peek reads the
+  // few cipher blocks that hold the head and the content type; the rest is neither decrypted nor
+  // authenticated, and the consumer shows the same event it would for the whole record. False
+  // when the record must be decrypted whole (a PDU the diagnosis reads, several PDUs or part of
+  // one, a TLS 1.3 alert or KeyUpdate, a padded record).
+  bool countFromHead(Direction dir, ByteView fragment, DissectContext& ctx) {
+    DirState& d = dirs_[idx(dir)];
+    RecordPeek peek;
+    if (!d.dec->peek(kApplicationData, fragment, peek) || peek.inner_type != kApplicationData) {
+      return false;
+    }
+    DecryptedContext& dctx = decrypted_ctx(ctx);
+    if (d.resync_due) {
+      d.resync_due = false;
+      pipeline_.resync(dir, dctx);
+    }
+    if (!pipeline_.countFromHead(dir, ByteView(peek.head.data(), peek.head_len),
+                                 peek.content_length, dctx)) {
+      return false;
+    }
+    d.dec->skip(fragment);
+    ++d.header_only;
+    countOnly(dir, fragment.size(), ctx);  // shown as the consumer's event, as if decrypted
+    return true;
+  }
+
   DecryptedContext& decrypted_ctx(DissectContext& ctx) {
     if (!dctx_ || dctx_for_ != &ctx) {
       dctx_for_ = &ctx;
@@ -526,13 +556,15 @@ class TlsDissector final : public engine::Dissector {
     Fields& t = ctx.connection().tls;
     Fields rec = Fields::object();
     for (Direction d : {Direction::ToServer, Direction::ToClient}) {
-      // bulk_skipped: records counted but left undecrypted although keys were known. Members
-      // set one by one: an initializer list copies every value and checks its shape.
+      // bulk_skipped: records counted but left undecrypted although keys were known;
+      // header_only: records counted from the first bytes of their plaintext (countFromHead).
+      // Members set one by one: an initializer list copies every value and checks its shape.
       Fields counts = Fields::object();
-      model::reserveMembers(counts, 3);
+      model::reserveMembers(counts, 4);
       model::setMember(counts, "count", dirs_[idx(d)].app_count);
       model::setMember(counts, "bytes", dirs_[idx(d)].app_bytes);
       model::setMember(counts, "bulk_skipped", dirs_[idx(d)].bulk_skipped);
+      model::setMember(counts, "header_only", dirs_[idx(d)].header_only);
       model::setMember(rec, model::directionName(d), std::move(counts));
     }
     model::setMember(t, "records", std::move(rec));
@@ -651,6 +683,9 @@ class TlsDissector final : public engine::Dissector {
             }
           }
           if (d.held_count > 0 && !releaseHeld(dir, ctx)) return false;  // keep the order
+          if (!flight && consumerOnlyCounts(dir, ctx) && countFromHead(dir, fragment, ctx)) {
+            return true;
+          }
           return decryptRecord(dir, type, version, fragment, offset, ctx, !flight);
         }
         if (flight) {

@@ -147,11 +147,22 @@ class Dissector {
   }
   // False once the dissector would only count what `dir` carries next (an RDP session past
   // activation: graphics and channel data). A layer below (TLS with keys) may then leave records
-  // undecrypted, or hold them back and deliver only the last few when the connection ends; it
-  // must call onResync() before it delivers bytes after a gap it made.
+  // undecrypted, hold them back and deliver only the last few when the connection ends, or offer
+  // only the head of a record (countFromHead); it must call onResync() before it delivers bytes
+  // after a gap it made.
   virtual bool needsEveryByte(Direction dir) const {
     (void)dir;
     return true;
+  }
+  // Past needsEveryByte(), a layer below may offer the first bytes of a unit of `length` bytes
+  // (a TLS record's plaintext) instead of all of them: `head` starts where the unit starts.
+  // Return true when they account for the whole unit: the dissector emitted what it would have
+  // for all of it, and the unit is not delivered. False: nothing was emitted, and the unit is
+  // delivered whole. The default takes nothing.
+  virtual bool countFromHead(Direction dir, ByteView head, std::size_t length,
+                             DissectContext& ctx) {
+    (void)dir; (void)head; (void)length; (void)ctx;
+    return false;
   }
   // Bytes of `dir` were left out on purpose (see needsEveryByte). The next delivery starts at a
   // record boundary of the layer below, which need not be a PDU boundary. Return false to stop
@@ -183,6 +194,13 @@ class StreamPipeline {
   void resync(Direction dir, DissectContext& ctx);
   bool needsEveryByte(Direction dir) const {
     return !state(dir).stopped && dissector_.needsEveryByte(dir);
+  }
+  // Offers the head of a unit to the dissector (Dissector::countFromHead) when no bytes of
+  // `dir` are pending, i.e. the unit starts at a PDU boundary or a resync point.
+  bool countFromHead(Direction dir, ByteView head, std::size_t length, DissectContext& ctx) {
+    const DirState& st = state(dir);
+    return !st.stopped && !st.ended && st.pending.empty() &&
+           dissector_.countFromHead(dir, head, length, ctx);
   }
   bool stopped(Direction dir) const { return state(dir).stopped; }
 

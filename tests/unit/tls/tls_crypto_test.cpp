@@ -245,6 +245,127 @@ TEST(RecordSkip, Tls10CbcKeepsTheChainedIv) {
   EXPECT_EQ(no_chain->decrypt(23, 0x0301, rec1, out, inner), DecryptStatus::BadRecordMac);
 }
 
+// A TLS 1.3 record sealed with the traffic secret's key and iv (RFC 8446 5.2-5.3): `inner` is
+// TLSInnerPlaintext (content || type || zeros); the header is the AEAD's additional data.
+std::vector<std::uint8_t> tls13Seal(const SuiteInfo& suite, const std::vector<std::uint8_t>& secret,
+                                    std::uint64_t seq, const std::vector<std::uint8_t>& inner) {
+  std::vector<std::uint8_t> key(suite.key_len);
+  std::vector<std::uint8_t> iv(12);
+  EXPECT_TRUE(hkdfExpandLabel(suite.prf_hash, secret, "key", {}, key));
+  EXPECT_TRUE(hkdfExpandLabel(suite.prf_hash, secret, "iv", {}, iv));
+  for (int i = 0; i < 8; ++i) iv[4 + i] ^= static_cast<std::uint8_t>(seq >> (56 - 8 * i));
+  const std::size_t len = inner.size() + 16;
+  const std::uint8_t aad[5] = {23, 3, 3, static_cast<std::uint8_t>(len >> 8),
+                               static_cast<std::uint8_t>(len)};
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, suite.cipher, nullptr);
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  EVP_EncryptInit_ex(c, cipher, nullptr, key.data(), iv.data());
+  int n = 0;
+  EVP_EncryptUpdate(c, nullptr, &n, aad, 5);
+  std::vector<std::uint8_t> rec(len);
+  EVP_EncryptUpdate(c, rec.data(), &n, inner.data(), static_cast<int>(inner.size()));
+  EVP_EncryptFinal_ex(c, rec.data() + n, &n);
+  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, rec.data() + inner.size());
+  EVP_CIPHER_CTX_free(c);
+  EVP_CIPHER_free(cipher);
+  return rec;
+}
+
+// What peek() says of a record must be what decrypt() gives for it: the first bytes, the content
+// length and type. And peek() leaves the decryptor where it was.
+void expectPeekAgrees(RecordDecryptor& peeker, RecordDecryptor& decryptor, ByteView rec,
+                      const std::string& what, std::uint16_t version = 0x0303) {
+  RecordPeek peek;
+  ASSERT_TRUE(peeker.peek(23, rec, peek)) << what;
+  std::vector<std::uint8_t> out;
+  std::uint8_t inner = 0;
+  ASSERT_EQ(decryptor.decrypt(23, version, rec, out, inner), DecryptStatus::Ok) << what;
+  EXPECT_EQ(peek.inner_type, inner) << what;
+  EXPECT_EQ(peek.content_length, out.size()) << what;
+  ASSERT_EQ(peek.head_len, std::min(RecordPeek::kHead, out.size())) << what;
+  EXPECT_EQ(std::vector<std::uint8_t>(peek.head.begin(), peek.head.begin() + peek.head_len),
+            std::vector<std::uint8_t>(out.begin(), out.begin() + peek.head_len))
+      << what;
+}
+
+std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t first) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(first + 7 * i);
+  return v;
+}
+
+TEST(RecordPeek, Tls13AesGcmAndChaChaAgreeWithDecryption) {
+  const std::vector<std::uint8_t> secret(32, 0x5C);
+  for (const std::uint16_t id :
+       {std::uint16_t{0x1301}, std::uint16_t{0x1302}, std::uint16_t{0x1303}}) {
+    const SuiteInfo& suite = *findSuite(id);
+    auto peeker = RecordDecryptor::tls13(suite, secret);
+    auto decryptor = RecordDecryptor::tls13(suite, secret);
+    ASSERT_TRUE(peeker && decryptor);
+    // Sizes around the block boundaries of both ciphers (16, 64), then 23 (application data)
+    // and 21 (alert) as the inner type.
+    std::uint64_t seq = 0;
+    for (const std::size_t n : {0, 1, 3, 15, 16, 17, 47, 48, 49, 63, 64, 65, 300, 4000}) {
+      for (const std::uint8_t type : {std::uint8_t{23}, std::uint8_t{21}}) {
+        auto inner = pattern(n, static_cast<std::uint8_t>(n));
+        inner.push_back(type);
+        const auto rec = tls13Seal(suite, secret, seq, inner);
+        const std::string what = suite.cipher + (" len " + std::to_string(n));
+        expectPeekAgrees(*peeker, *decryptor, rec, what);
+        EXPECT_EQ(peeker->sequence(), seq) << "peek moved the sequence number";
+        peeker->skip(rec);
+        ++seq;
+      }
+    }
+    // Padding after the type: the type is not in the last block, so peek declines.
+    auto padded = pattern(20, 1);
+    padded.push_back(23);
+    padded.insert(padded.end(), 5, 0);
+    RecordPeek peek;
+    EXPECT_FALSE(peeker->peek(23, tls13Seal(suite, secret, seq, padded), peek));
+    // Too short for the tag: declined, not a crash.
+    EXPECT_FALSE(peeker->peek(23, std::vector<std::uint8_t>(10, 0), peek));
+  }
+}
+
+TEST(RecordPeek, Tls12AesGcmAgreesWithDecryption) {
+  const auto key = fromHex("000102030405060708090a0b0c0d0e0f");
+  const auto salt = fromHex("01020304");
+  auto peeker = RecordDecryptor::tls12(*findSuite(0xC02F), 0x0303, key, salt, {}, false);
+  auto decryptor = RecordDecryptor::tls12(*findSuite(0xC02F), 0x0303, key, salt, {}, false);
+  std::uint64_t seq = 0;
+  for (const std::size_t n : {0, 2, 16, 33, 1500}) {
+    const auto rec = gcmSeal(key, salt, seq++, 23, pattern(n, 0x44));
+    expectPeekAgrees(*peeker, *decryptor, rec, "len " + std::to_string(n));
+    peeker->skip(rec);
+  }
+}
+
+TEST(RecordPeek, CbcAgreesWithDecryption) {
+  const auto key = fromHex("000102030405060708090a0b0c0d0e0f");
+  const auto mac_key = fromHex("1111111111111111111111111111111111111111");
+  const auto iv = fromHex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+  // TLS 1.2: explicit IV per record.
+  auto peeker = RecordDecryptor::tls12(*findSuite(0x002F), 0x0303, key, {}, mac_key, false);
+  auto decryptor = RecordDecryptor::tls12(*findSuite(0x002F), 0x0303, key, {}, mac_key, false);
+  std::uint64_t seq = 0;
+  for (const std::size_t n : {0, 5, 11, 12, 27, 28, 44, 60, 76, 700}) {
+    const auto rec = cbcSeal(key, mac_key, iv, seq++, 0x0303, pattern(n, 0x10), true);
+    expectPeekAgrees(*peeker, *decryptor, rec, "TLS 1.2 len " + std::to_string(n));
+    peeker->skip(rec);
+  }
+  // TLS 1.0: the IV is chained from the previous record, which skip() keeps.
+  auto peeker10 = RecordDecryptor::tls12(*findSuite(0x002F), 0x0301, key, iv, mac_key, false);
+  auto decryptor10 = RecordDecryptor::tls12(*findSuite(0x002F), 0x0301, key, iv, mac_key, false);
+  std::vector<std::uint8_t> chained = iv;
+  for (std::uint64_t s = 0; s < 3; ++s) {
+    const auto rec = cbcSeal(key, mac_key, chained, s, 0x0301, pattern(40 + 9 * s, 0x22), false);
+    expectPeekAgrees(*peeker10, *decryptor10, rec, "TLS 1.0 record " + std::to_string(s), 0x0301);
+    peeker10->skip(rec);
+    chained.assign(rec.end() - 16, rec.end());
+  }
+}
+
 TEST(Tls12KeyBlock, SplitsInRfc5246Order) {
   const auto master = std::vector<std::uint8_t>(48, 0x42);
   const auto cr = std::vector<std::uint8_t>(32, 1);

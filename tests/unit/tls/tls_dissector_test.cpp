@@ -363,7 +363,8 @@ TEST(TlsDecryption, LabTls13Success) { expectDecrypts("tls13-success", "TLS 1.3"
 
 // A consumer that needs every byte only for its first `needed` deliveries of each direction and
 // then only counts (as an RDP session past activation does); records every delivery with the
-// frame the context stamps it with.
+// frame the context stamps it with. With `take_heads`, it also takes every record offered by its
+// head (countFromHead) whose first byte is not a TPKT's, and records the head and length.
 class CountingAfter final : public engine::Dissector {
  public:
   struct Delivery {
@@ -371,7 +372,20 @@ class CountingAfter final : public engine::Dissector {
     std::vector<std::uint8_t> bytes;
     bool operator==(const Delivery&) const = default;
   };
-  explicit CountingAfter(std::size_t needed) : needed_(needed) {}
+  struct Head {
+    std::uint64_t frame;
+    std::vector<std::uint8_t> head;
+    std::size_t length;
+  };
+  explicit CountingAfter(std::size_t needed, bool take_heads = false)
+      : needed_(needed), take_heads_(take_heads) {}
+  bool countFromHead(engine::Direction dir, ByteView head, std::size_t length,
+                     engine::DissectContext& ctx) override {
+    if (!take_heads_ || head.empty() || head[0] == 0x03) return false;
+    heads[static_cast<std::size_t>(dir)].push_back(
+        {ctx.currentFrame(), {head.begin(), head.end()}, length});
+    return true;
+  }
   std::string_view name() const override { return "counting-after"; }
   engine::Progress onData(const engine::StreamData& in, engine::DissectContext& ctx) override {
     got[static_cast<std::size_t>(in.dir)].push_back({ctx.currentFrame(), {in.data.begin(), in.data.end()}});
@@ -385,17 +399,19 @@ class CountingAfter final : public engine::Dissector {
     return true;
   }
   std::vector<Delivery> got[2];
+  std::vector<Head> heads[2];
   std::size_t resyncs[2] = {0, 0};
 
  private:
   std::size_t needed_;
+  bool take_heads_;
 };
 
 // Issue 8: once the consumer only counts, records are held back and only the last few of each
 // direction are decrypted when the connection ends; the ones pushed out are counted. What is
 // decrypted must be exactly what full decryption gives for those records, stamped with the
 // frame the record came in, in order; the last record of each direction must be among them.
-void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
+void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario, bool take_heads) {
   const std::string dir = kLab + scenario + "/";
   if (!exists(dir + "capture.pcap") || !exists(dir + "keys.log")) GTEST_SKIP() << "no lab capture";
   auto loaded = engine::KeyStore::parseKeyLog(slurp(dir + "keys.log"), "keys.log");
@@ -411,9 +427,10 @@ void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
   CountingAfter all(SIZE_MAX);
   RecordingContext all_ctx;
   run(all, all_ctx);
-  CountingAfter some(3);
+  CountingAfter some(3, take_heads);
   RecordingContext some_ctx;
   run(some, some_ctx);
+  std::size_t heads_total = 0;
   std::uint64_t skipped_total = 0;
   for (const engine::Direction d : {engine::Direction::ToServer, engine::Direction::ToClient}) {
     const std::size_t di = static_cast<std::size_t>(d);
@@ -427,9 +444,26 @@ void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
       ASSERT_LT(j, ref.size()) << scenario << " dir " << di << ": a delivery full decryption does not have";
       ++j;
     }
-    EXPECT_EQ(got.back(), ref.back()) << scenario << " dir " << di << ": the last record was not decrypted";
-    const auto skipped = some_ctx.conn.tls["records"][model::directionName(d)]["bulk_skipped"].get<std::uint64_t>();
-    EXPECT_EQ(got.size() + skipped, ref.size()) << scenario << " dir " << di;
+    // A record counted from its head: the head is the start of that record's plaintext and the
+    // length its length, as full decryption has them.
+    for (const auto& h : some.heads[di]) {
+      const bool found = std::any_of(ref.begin(), ref.end(), [&](const auto& r) {
+        return r.frame == h.frame && r.bytes.size() == h.length && h.head.size() <= h.length &&
+               std::equal(h.head.begin(), h.head.end(), r.bytes.begin());
+      });
+      EXPECT_TRUE(found) << scenario << " dir " << di << ": a head full decryption does not have";
+    }
+    const std::size_t heads = some.heads[di].size();
+    heads_total += heads;
+    const auto& rec = some_ctx.conn.tls["records"][model::directionName(d)];
+    EXPECT_EQ(rec["header_only"].get<std::uint64_t>(), heads);
+    const bool last_as_head = !some.heads[di].empty() &&
+                              some.heads[di].back().frame >= got.back().frame &&
+                              some.heads[di].back().length == ref.back().bytes.size();
+    EXPECT_TRUE(got.back() == ref.back() || last_as_head)
+        << scenario << " dir " << di << ": the last record was neither decrypted nor counted";
+    const auto skipped = rec["bulk_skipped"].get<std::uint64_t>();
+    EXPECT_EQ(got.size() + heads + skipped, ref.size()) << scenario << " dir " << di;
     EXPECT_EQ(some_ctx.conn.tls["records"][model::directionName(d)]["count"],
               all_ctx.conn.tls["records"][model::directionName(d)]["count"]);
     if (skipped > 0) {
@@ -438,6 +472,9 @@ void expectHeldRecordsDecryptAtTheEnd(const std::string& scenario) {
     skipped_total += skipped;
   }
   EXPECT_GT(skipped_total, 0u) << scenario << ": nothing was held back and pushed out";
+  if (take_heads) {
+    EXPECT_GT(heads_total, 0u) << scenario << ": no record was counted from its head";
+  }
   EXPECT_TRUE(some_ctx.anomalies.empty()) << some_ctx.anomalies.front();
 }
 
@@ -490,8 +527,20 @@ TEST(TlsDecryption, DecryptedRecordListedOnlyWhenItsPlaintextShowsNoEvent) {
   EXPECT_EQ(ctx.conn.tls["records"], plain.conn.tls["records"]);
 }
 
-TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls12) { expectHeldRecordsDecryptAtTheEnd("tls12-success"); }
-TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls13) { expectHeldRecordsDecryptAtTheEnd("tls13-success"); }
+TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls12) {
+  expectHeldRecordsDecryptAtTheEnd("tls12-success", false);
+}
+TEST(TlsDecryption, HeldRecordsDecryptAtTheEndTls13) {
+  expectHeldRecordsDecryptAtTheEnd("tls13-success", false);
+}
+// The same with records counted from their head where the consumer can (RecordDecryptor::peek,
+// Dissector::countFromHead): what it is given is what full decryption gives.
+TEST(TlsDecryption, RecordsCountedFromTheirHeadTls12) {
+  expectHeldRecordsDecryptAtTheEnd("tls12-success", true);
+}
+TEST(TlsDecryption, RecordsCountedFromTheirHeadTls13) {
+  expectHeldRecordsDecryptAtTheEnd("tls13-success", true);
+}
 
 }  // namespace
 }  // namespace rdpscope::tls
