@@ -16,11 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (data[0] % 8) {
     case 0: (void)mcs::parseConnectInitial(r); break;
     case 1: (void)mcs::parseConnectResponse(r); break;
-    case 2:
+    case 2: {
+      ByteReader header(body, 1);
+      (void)mcs::parseSendDataHeader(header);
       for (int i = 0; i < 64 && r.remaining() > 0; ++i) {
         if (!mcs::parseDomainPdu(r)) break;
       }
       break;
+    }
     case 3:
       for (int i = 0; i < 256 && r.remaining() > 0; ++i) {
         if (!asn1::readTlv(r, 0)) break;
