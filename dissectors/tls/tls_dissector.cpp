@@ -18,6 +18,7 @@
 #include "engine/forwarding_context.h"
 #include "engine/keystore.h"
 #include "model/event_builder.h"
+#include "tls/record_queue.h"
 #include "tls/tls_crypto.h"
 #include "tls/tls_handshake.h"
 #include "tls/tls_names.h"
@@ -58,10 +59,11 @@ constexpr std::size_t kBulkRecordMin = 4096;
 // older record pushed out of the window is counted, not decrypted, like a large one. The first
 // kDecryptAfterActive records of each direction after activation are still decrypted at once
 // (Monitor Layout, an early Save Session Info). Issue 8: decryption of the bulk in between
-// was most of the cost of --keylog.
+// was most of the cost of --keylog. Of the records decrypted in both windows, those whose first
+// plaintext bytes show one PDU the consumer only counts are counted from them (countFromHead).
 constexpr std::size_t kHeldRecords = 16;
-// And at most this many bytes of them per direction, so that memory stays bounded by the number
-// of open connections (16 KiB each at most) whatever the records' sizes.
+// And at most this many bytes of them per direction (in a RecordQueue of twice that), so that
+// memory stays bounded by the number of open connections whatever the records' sizes.
 constexpr std::size_t kHeldBytes = 8192;
 constexpr std::size_t kDecryptAfterActive = 16;
 // Of a large record held only to be passed over in order, the bytes skip() may need: the last
@@ -366,8 +368,7 @@ class TlsDissector final : public engine::Dissector {
     std::uint16_t version = 0;
     std::size_t length = 0;            // of the whole fragment
     bool skip_only = false;            // large: never decrypted, only passed over in order
-    std::vector<std::uint8_t> bytes;   // the fragment, or its last kSkipTail bytes if skip_only
-  };
+  };  // and its bytes in the queue: the fragment, or its last kSkipTail bytes if skip_only
 
   struct DirState {
     std::vector<std::uint8_t> hs_buf;    // handshake bytes not yet forming a whole message
@@ -385,11 +386,8 @@ class TlsDissector final : public engine::Dissector {
     std::uint64_t header_only = 0;        // records counted from their head (countFromHead)
     bool resync_due = false;              // the consumer must resynchronise before new bytes
     std::uint64_t after_active = 0;       // records since the consumer only counts
-    // Records held back (kHeldRecords), oldest at held_head; the decryptor is at the oldest.
-    std::vector<HeldRecord> held;
-    std::size_t held_head = 0;
-    std::size_t held_count = 0;
-    std::size_t held_bytes = 0;  // sum of held[].bytes sizes
+    // Records held back (kHeldRecords, kHeldBytes); the decryptor is at the oldest.
+    RecordQueue<HeldRecord> held{kHeldRecords, kHeldBytes};
   };
 
   // Whether keys are known but the consumer only counts what `dir` carries next, so records
@@ -413,52 +411,41 @@ class TlsDissector final : public engine::Dissector {
                   DissectContext& ctx) {
     DirState& d = dirs_[idx(dir)];
     const bool large = fragment.size() >= kBulkRecordMin;
-    if (large && d.held_count == 0) {
+    if (large && d.held.empty()) {
       skipRecord(dir, fragment, fragment.size(), ctx);  // nothing before it to keep in order
       return;
     }
     const ByteView keep = large ? fragment.last(std::min(kSkipTail, fragment.size())) : fragment;
-    while (d.held_count == kHeldRecords || (d.held_count > 0 && d.held_bytes + keep.size() > kHeldBytes)) {
-      HeldRecord& oldest = d.held[d.held_head];
-      withStamp(ctx, oldest, [&] { skipRecord(dir, oldest.bytes, oldest.length, ctx); });
-      d.held_bytes -= oldest.bytes.size();
-      d.held_head = (d.held_head + 1) % kHeldRecords;
-      --d.held_count;
+    while (!d.held.fits(keep.size())) {
+      const HeldRecord& oldest = d.held.front();
+      withStamp(ctx, oldest, [&] { skipRecord(dir, d.held.frontBytes(), oldest.length, ctx); });
+      d.held.pop();
     }
-    if (d.held.empty()) {
-      d.held.resize(kHeldRecords);
-    }
-    HeldRecord& r = d.held[(d.held_head + d.held_count) % kHeldRecords];
-    ++d.held_count;
-    d.held_bytes += keep.size();
+    HeldRecord r;
     r.frame = ctx.currentFrame();
     r.ts = ctx.currentTime();
     r.offset = offset;
     r.version = version;
     r.length = fragment.size();
     r.skip_only = large;
-    if (r.bytes.capacity() > 2 * keep.size() + 256) {
-      std::vector<std::uint8_t>().swap(r.bytes);  // a slot keeps no more than it holds
-    }
-    r.bytes.assign(keep.begin(), keep.end());
+    d.held.push(r, keep);
   }
 
   // Handles the oldest held record of `dir` now, stamped with its own frame and time. False
   // when dissection of the direction must stop (as for a record handled on arrival).
   bool releaseOldestHeld(Direction dir, DissectContext& ctx) {
     DirState& d = dirs_[idx(dir)];
-    HeldRecord& r = d.held[d.held_head];
-    d.held_head = (d.held_head + 1) % kHeldRecords;
-    --d.held_count;
-    d.held_bytes -= r.bytes.size();
+    const HeldRecord r = d.held.front();
+    const ByteView bytes = d.held.frontBytes();  // valid until the next push: not while handled
+    d.held.pop();
     bool ok = true;
     withStamp(ctx, r, [&] {
       if (!d.dec || d.failed) {
         countAppData(dir, r.length, ctx, false);  // the key stopped working on an earlier record
       } else if (r.skip_only) {
-        skipRecord(dir, r.bytes, r.length, ctx);
-      } else if (!countFromHead(dir, r.bytes, ctx)) {
-        ok = decryptRecord(dir, kApplicationData, r.version, r.bytes, r.offset, ctx, true);
+        skipRecord(dir, bytes, r.length, ctx);
+      } else if (!countFromHead(dir, bytes, ctx)) {
+        ok = decryptRecord(dir, kApplicationData, r.version, bytes, r.offset, ctx, true);
       }
     });
     return ok;
@@ -467,7 +454,7 @@ class TlsDissector final : public engine::Dissector {
   // Every held record of `dir`, in order; after a stop the rest are only counted.
   bool releaseHeld(Direction dir, DissectContext& ctx) {
     bool ok = true;
-    while (dirs_[idx(dir)].held_count > 0) {
+    while (!dirs_[idx(dir)].held.empty()) {
       if (!releaseOldestHeld(dir, ctx)) {
         ok = false;
         dirs_[idx(dir)].failed = true;  // metadata only for what remains
@@ -481,11 +468,11 @@ class TlsDissector final : public engine::Dissector {
     for (;;) {
       const DirState& a = dirs_[0];
       const DirState& b = dirs_[1];
-      const bool take_a = a.held_count > 0 &&
-                          (b.held_count == 0 || a.held[a.held_head].frame <= b.held[b.held_head].frame);
+      const bool take_a = !a.held.empty() &&
+                          (b.held.empty() || a.held.front().frame <= b.held.front().frame);
       if (take_a) {
         releaseOldestHeld(static_cast<Direction>(0), ctx);
-      } else if (b.held_count > 0) {
+      } else if (!b.held.empty()) {
         releaseOldestHeld(static_cast<Direction>(1), ctx);
       } else {
         return;
@@ -609,7 +596,7 @@ class TlsDissector final : public engine::Dissector {
                 std::uint64_t offset, DissectContext& ctx) {
     DirState& d = dirs_[idx(dir)];
     // Held records come first: the decryptor and the consumer see records in order.
-    if (type != kApplicationData && d.held_count > 0 && !releaseHeld(dir, ctx)) return false;
+    if (type != kApplicationData && !d.held.empty() && !releaseHeld(dir, ctx)) return false;
     switch (type) {
       case kChangeCipherSpec:
         // RFC 5246 7.1: one byte of value 1. In TLS 1.3 a middlebox-compatibility no-op
@@ -682,7 +669,7 @@ class TlsDissector final : public engine::Dissector {
               return true;
             }
           }
-          if (d.held_count > 0 && !releaseHeld(dir, ctx)) return false;  // keep the order
+          if (!d.held.empty() && !releaseHeld(dir, ctx)) return false;  // keep the order
           if (!flight && consumerOnlyCounts(dir, ctx) && countFromHead(dir, fragment, ctx)) {
             return true;
           }
