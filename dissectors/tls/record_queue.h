@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/byte_reader.h"
@@ -43,14 +44,15 @@ class RecordQueue {
   void push(const Meta& meta, ByteView bytes) {
     if (slots_.empty()) {
       slots_.resize(max_records_);
-      buffer_.resize(2 * max_bytes_);
+      // Not zeroed: only written parts are read, and untouched pages cost no memory.
+      buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(2 * max_bytes_);
     }
     const std::size_t at = place(bytes.size());
     Slot& s = slots_[(head_ + count_) % max_records_];
     s.meta = meta;
     s.at = at;
     s.size = bytes.size();
-    std::copy(bytes.begin(), bytes.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(at));
+    std::copy(bytes.begin(), bytes.end(), buffer_.get() + at);
     ++count_;
     bytes_ += bytes.size();
   }
@@ -59,7 +61,7 @@ class RecordQueue {
   // The oldest record's bytes: valid until the next push (pop() keeps them).
   ByteView frontBytes() const {
     const Slot& s = slots_[head_];
-    return ByteView(buffer_.data() + s.at, s.size);
+    return ByteView(buffer_.get() + s.at, s.size);
   }
   void pop() {
     bytes_ -= slots_[head_].size;
@@ -98,7 +100,7 @@ class RecordQueue {
   std::size_t max_records_;
   std::size_t max_bytes_;
   std::vector<Slot> slots_;
-  std::vector<std::uint8_t> buffer_;
+  std::unique_ptr<std::uint8_t[]> buffer_;  // 2 * max_bytes_
   std::size_t head_ = 0;
   std::size_t count_ = 0;
   std::size_t bytes_ = 0;
