@@ -47,13 +47,13 @@ std::string HeldText::hold(std::string_view text) {
 // cannot take it, the text itself, kept in memory).
 std::string HeldText::spill(std::string_view text) {
   const std::uint64_t size = pages(text.size());
-  const std::uint64_t off = allocate(size);
+  const std::uint64_t off = allocateRun(size);
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::pwrite(fd_, text.data() + done, text.size() - done,
                                static_cast<off_t>(off + done));
     if (n <= 0) {  // disk full or similar: keep it in memory instead
-      free(off, size);
+      freeRun(off, size);
       in_memory_ += text.size();
       return std::string(text);
     }
@@ -88,7 +88,7 @@ std::string_view HeldText::take(std::string&& payload, std::string& scratch) {
     }
     done += static_cast<std::size_t>(n);
   }
-  free(off, pages(len));
+  freeRun(off, pages(len));
   return ok ? std::string_view(scratch) : std::string_view();
 }
 
@@ -126,7 +126,7 @@ HeldText::Send HeldText::sendTo(int out_fd, std::uint64_t off, std::uint64_t len
 
 void HeldText::release(const std::string& payload) {
   if (const auto range = spilled(payload)) {
-    free(range->first, pages(range->second));
+    freeRun(range->first, pages(range->second));
   } else {
     in_memory_ -= std::min(in_memory_, payload.size());
   }
@@ -166,7 +166,7 @@ bool HeldText::openFile() {
 }
 
 // The smallest free run of at least `size` bytes (its start; the rest stays free), else the end.
-std::uint64_t HeldText::allocate(std::uint64_t size) {
+std::uint64_t HeldText::allocateRun(std::uint64_t size) {
   const auto fit = free_by_size_.lower_bound(size);
   if (fit == free_by_size_.end()) {
     const std::uint64_t off = file_end_;
@@ -187,7 +187,7 @@ std::uint64_t HeldText::allocate(std::uint64_t size) {
 
 // Frees [off, off + size), merged with free neighbours; a run that reaches the end of the used
 // part shortens it instead.
-void HeldText::free(std::uint64_t off, std::uint64_t size) {
+void HeldText::freeRun(std::uint64_t off, std::uint64_t size) {
   auto drop = [this](std::map<std::uint64_t, std::uint64_t>::iterator it) {
     const auto [first, last] = free_by_size_.equal_range(it->second);
     for (auto s = first; s != last; ++s) {

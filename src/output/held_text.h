@@ -71,8 +71,8 @@ class HeldText {
  private:
   bool openFile();
   std::string spill(std::string_view text);
-  std::uint64_t allocate(std::uint64_t size);
-  void free(std::uint64_t off, std::uint64_t size);
+  std::uint64_t allocateRun(std::uint64_t size);
+  void freeRun(std::uint64_t off, std::uint64_t size);
 
   std::size_t budget_;
   std::size_t in_memory_ = 0;
