@@ -397,6 +397,16 @@ class TlsDissector final : public engine::Dissector {
            !pipeline_.needsEveryByte(dir);
   }
 
+  // Before the consumer gets bytes of `dir` again after records were passed over (skipRecord):
+  // it finds its framing again first (Dissector::onResync).
+  void resyncIfDue(Direction dir, DissectContext& dctx) {
+    DirState& d = dirs_[idx(dir)];
+    if (d.resync_due) {
+      d.resync_due = false;
+      pipeline_.resync(dir, dctx);
+    }
+  }
+
   // Passes over one record without decrypting it: counted, and the consumer resynchronises.
   void skipRecord(Direction dir, ByteView fragment_or_tail, std::size_t length, DissectContext& ctx) {
     DirState& d = dirs_[idx(dir)];
@@ -504,10 +514,7 @@ class TlsDissector final : public engine::Dissector {
       return false;
     }
     DecryptedContext& dctx = decrypted_ctx(ctx);
-    if (d.resync_due) {
-      d.resync_due = false;
-      pipeline_.resync(dir, dctx);
-    }
+    resyncIfDue(dir, dctx);
     if (!pipeline_.countFromHead(dir, ByteView(peek.head.data(), peek.head_len),
                                  peek.content_length, dctx)) {
       return false;
@@ -780,10 +787,7 @@ class TlsDissector final : public engine::Dissector {
         const std::uint64_t emitted_before = dctx.emitted();
         if (!plain_.empty()) {
           d.delivered_plaintext = true;
-          if (d.resync_due) {
-            d.resync_due = false;
-            pipeline_.resync(dir, dctx);
-          }
+          resyncIfDue(dir, dctx);
           pipeline_.deliver(dir, plain_, dctx);
         }
         if (dctx.emitted() == emitted_before) {
