@@ -61,7 +61,8 @@ class HeldText {
   // instead, which leaves those pages to the pipe.
   void retire(const std::string& payload);
 
-  // Nothing is held any more: every place in the file is free.
+  // Nothing is held any more: every place in the file is free. Places given up with release()
+  // or take() are free already; this frees the retired ones, truncating the file.
   void reset();
 
   std::uint64_t spilledBytes() const { return spilled_total_; }

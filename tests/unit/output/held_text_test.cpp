@@ -81,17 +81,34 @@ TEST(HeldText, MergesNeighbouringFreePlaces) {
   EXPECT_EQ(held.take(std::move(keep), scratch), textOf(10, 'k'));
 }
 
-TEST(HeldText, AfterResetTheFileIsWrittenFromTheStartAgain) {
+// Every text given up: the free runs merge down to the start, and the next text goes there.
+TEST(HeldText, ReleasingEveryTextEmptiesTheFile) {
   HeldText held(0);
   std::string scratch;
   std::string a = held.hold(textOf(5000, 'a'));
   std::string b = held.hold(textOf(5000, 'b'));
   held.release(a);
   held.release(b);
-  held.reset();
   std::string c = held.hold(textOf(5000, 'c'));
   EXPECT_EQ(offsetOf(c), 0u);
   EXPECT_EQ(held.fileBytes(), 16384u);
+  EXPECT_EQ(held.take(std::move(c), scratch), textOf(5000, 'c'));
+}
+
+// A retired place stays taken until reset(), which frees it (the file is truncated).
+TEST(HeldText, AfterResetRetiredPlacesAreFreeAgain) {
+  HeldText held(0);
+  std::string scratch;
+  std::string a = held.hold(textOf(5000, 'a'));
+  std::string b = held.hold(textOf(5000, 'b'));
+  held.retire(a);
+  held.release(b);
+  std::string before = held.hold(textOf(100, 'x'));
+  EXPECT_EQ(offsetOf(before), 8192u) << "a retired place was reused";
+  held.release(before);
+  held.reset();
+  std::string c = held.hold(textOf(5000, 'c'));
+  EXPECT_EQ(offsetOf(c), 0u);
   EXPECT_EQ(held.take(std::move(c), scratch), textOf(5000, 'c'));
 }
 
